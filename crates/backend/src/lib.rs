@@ -1,0 +1,42 @@
+//! The seam between the runner and a system under test.
+//!
+//! A [`Backend`] runs one case and returns an [`Outcome`]: the structured result of the transaction
+//! and the complete post-state. [`check_fixture`] judges an outcome against the fixture's own
+//! expectations (state root, logs hash, exception), whichever backend produced it.
+//!
+//! Architecture invariant: nothing here knows about revm or about any particular backend. An
+//! outcome is plain data; two outcomes from different backends are directly comparable.
+
+mod check;
+mod outcome;
+
+pub use check::{check_fixture, logs_hash, state_root, Mismatch};
+pub use outcome::{AccountState, Execution, Outcome, PostState, Status, TxOutcome};
+
+use ovm_fixture::{Case, Setup};
+use std::fmt;
+
+/// A system that can execute state-test cases.
+///
+/// Implementations must be deterministic (same case, same outcome) and must not panic on any input
+/// they can reasonably be given; the runner still catches panics and reports them as case errors.
+pub trait Backend: Sync {
+    /// Short, stable name used in reports and results (`native`, `ovm`, ...).
+    fn name(&self) -> &'static str;
+
+    /// Runs `case`, whose environment is `setup`.
+    fn run(&self, case: &Case, setup: &Setup) -> Result<Outcome, BackendError>;
+}
+
+/// A backend could not produce an outcome at all (a harness or implementation fault, never a
+/// property of the transaction: invalid transactions are outcomes too).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackendError(pub String);
+
+impl fmt::Display for BackendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BackendError {}

@@ -1,0 +1,143 @@
+//! The native backend: a state-test case executed on revm, exactly as a mainnet client would.
+//!
+//! This is the oracle of every verdict the suite gives, so it adds nothing of its own: the pre-state
+//! goes into revm's `State` cache, the transaction is executed and committed, and the post-state is
+//! read back from that cache, which already applies the fork's rules for touched-empty (EIP-161)
+//! and self-destructed accounts.
+//!
+//! Architecture invariant: the native backend is plain revm; it never special-cases a test.
+
+use ovm_backend::{AccountState, Backend, BackendError, Execution, Outcome, PostState, Status, TxOutcome};
+use ovm_fixture::{Case, Setup};
+use revm::{
+    context::result::{EVMError, ExecutionResult, HaltReason, InvalidTransaction, Output, SuccessReason},
+    context_interface::result::InvalidHeader,
+    database::{CacheState, State},
+    Context, ExecuteCommitEvm, MainBuilder, MainContext,
+};
+
+/// Runs cases on revm (mainnet configuration, the fixture's fork).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NativeBackend;
+
+impl Backend for NativeBackend {
+    fn name(&self) -> &'static str {
+        "native"
+    }
+
+    fn run(&self, case: &Case, setup: &Setup) -> Result<Outcome, BackendError> {
+        let pre = case.unit.pre_state();
+        let tx = match &setup.tx {
+            Ok(tx) => tx,
+            Err(rejected) => {
+                let tx = TxOutcome::Rejected { kind: rejected.kind.to_owned(), detail: rejected.detail.clone() };
+                return Ok(Outcome { tx, post_state: post_state(pre) });
+            }
+        };
+
+        let mut state = State::builder().with_cached_prestate(pre.clone()).build();
+        let mut evm = Context::mainnet()
+            .with_block(&setup.block)
+            .with_tx(tx)
+            .with_cfg(setup.cfg.clone())
+            .with_db(&mut state)
+            .build_mainnet();
+        let result = evm.transact_commit(tx);
+        drop(evm);
+
+        let tx = match result {
+            Ok(result) => TxOutcome::Executed(execution(result)),
+            Err(EVMError::Transaction(invalid)) => {
+                TxOutcome::Rejected { kind: exception_name(&invalid).to_owned(), detail: invalid.to_string() }
+            }
+            Err(EVMError::Header(InvalidHeader::ExcessBlobGasNotSet | InvalidHeader::PrevrandaoNotSet)) => {
+                return Err(BackendError("the fixture's env lacks a field the fork requires".into()))
+            }
+            Err(other) => return Err(BackendError(format!("revm failed: {other}"))),
+        };
+        Ok(Outcome { tx, post_state: post_state(&state.cache) })
+    }
+}
+
+fn execution(result: ExecutionResult<HaltReason>) -> Execution {
+    let gas_used = result.tx_gas_used();
+    match result {
+        ExecutionResult::Success { reason, logs, output, .. } => {
+            let status = match reason {
+                SuccessReason::Stop => Status::Stop,
+                SuccessReason::Return => Status::Return,
+                SuccessReason::SelfDestruct => Status::SelfDestruct,
+            };
+            let output = match output {
+                Output::Call(bytes) | Output::Create(bytes, _) => bytes,
+            };
+            Execution { status, output, gas_used, logs }
+        }
+        ExecutionResult::Revert { logs, output, .. } => Execution { status: Status::Revert, output, gas_used, logs },
+        ExecutionResult::Halt { reason, logs, .. } => {
+            Execution { status: Status::Halt(halt_name(&reason)), output: Default::default(), gas_used, logs }
+        }
+    }
+}
+
+/// A stable name for an exceptional halt: all out-of-gas kinds are one kind to a program.
+fn halt_name(reason: &HaltReason) -> String {
+    match reason {
+        HaltReason::OutOfGas(_) => "OutOfGas".to_owned(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Reads the post-state out of revm's cache (accounts that exist, with their code and non-zero slots).
+fn post_state(cache: &CacheState) -> PostState {
+    cache
+        .trie_account()
+        .into_iter()
+        .map(|(address, account)| {
+            let info = &account.info;
+            let code = match &info.code {
+                Some(code) => code.original_bytes(),
+                None => cache.contracts.get(&info.code_hash).map(|c| c.original_bytes()).unwrap_or_default(),
+            };
+            let storage = account.storage.iter().filter(|(_, v)| !v.is_zero()).map(|(k, v)| (*k, *v)).collect();
+            (address, AccountState { balance: info.balance, nonce: info.nonce, code, storage })
+        })
+        .collect()
+}
+
+/// The EEST (`execution-spec-tests`) name of a transaction rejection, as fixtures spell it in
+/// `expectException`.
+pub fn exception_name(invalid: &InvalidTransaction) -> &'static str {
+    use InvalidTransaction as I;
+    match invalid {
+        I::PriorityFeeGreaterThanMaxFee => "TransactionException.PRIORITY_GREATER_THAN_MAX_FEE_PER_GAS",
+        I::GasPriceLessThanBasefee => "TransactionException.INSUFFICIENT_MAX_FEE_PER_GAS",
+        I::CallerGasLimitMoreThanBlock => "TransactionException.GAS_ALLOWANCE_EXCEEDED",
+        I::CallGasCostMoreThanGasLimit { .. } | I::GasFloorMoreThanGasLimit { .. } => {
+            "TransactionException.INTRINSIC_GAS_TOO_LOW"
+        }
+        I::RejectCallerWithCode => "TransactionException.SENDER_NOT_EOA",
+        I::LackOfFundForMaxFee { .. } => "TransactionException.INSUFFICIENT_ACCOUNT_FUNDS",
+        I::OverflowPaymentInTransaction => "TransactionException.GASLIMIT_PRICE_PRODUCT_OVERFLOW",
+        I::NonceOverflowInTransaction => "TransactionException.NONCE_IS_MAX",
+        I::NonceTooHigh { .. } => "TransactionException.NONCE_MISMATCH_TOO_HIGH",
+        I::NonceTooLow { .. } => "TransactionException.NONCE_MISMATCH_TOO_LOW",
+        I::CreateInitCodeSizeLimit => "TransactionException.INITCODE_SIZE_EXCEEDED",
+        I::InvalidChainId | I::MissingChainId => "TransactionException.INVALID_CHAINID",
+        I::TxGasLimitGreaterThanCap { .. } => "TransactionException.GAS_LIMIT_EXCEEDS_MAXIMUM",
+        I::BlobGasPriceGreaterThanMax { .. } => "TransactionException.INSUFFICIENT_MAX_FEE_PER_BLOB_GAS",
+        I::EmptyBlobs => "TransactionException.TYPE_3_TX_ZERO_BLOBS",
+        I::BlobCreateTransaction => "TransactionException.TYPE_3_TX_CONTRACT_CREATION",
+        I::TooManyBlobs { .. } => "TransactionException.TYPE_3_TX_BLOB_COUNT_EXCEEDED",
+        I::BlobVersionNotSupported => "TransactionException.TYPE_3_TX_INVALID_BLOB_VERSIONED_HASH",
+        I::Eip4844NotSupported | I::MaxFeePerBlobGasNotSupported | I::BlobVersionedHashesNotSupported => {
+            "TransactionException.TYPE_3_TX_PRE_FORK"
+        }
+        I::EmptyAuthorizationList => "TransactionException.TYPE_4_EMPTY_AUTHORIZATION_LIST",
+        I::Eip7702NotSupported | I::AuthorizationListNotSupported => "TransactionException.TYPE_4_TX_PRE_FORK",
+        I::AuthorizationListInvalidFields => "TransactionException.TYPE_4_INVALID_AUTHORIZATION_FORMAT",
+        I::AccessListNotSupported | I::Eip2930NotSupported => "TransactionException.TYPE_1_TX_PRE_FORK",
+        I::Eip1559NotSupported => "TransactionException.TYPE_2_TX_PRE_FORK",
+        I::Eip7873NotSupported | I::Eip7873MissingTarget | I::Str(_) => "TransactionException.UNKNOWN",
+    }
+}

@@ -1,0 +1,297 @@
+//! Per-case records, the run report (`results.json`, `junit.xml`) and the summary table.
+//! The schema of `results.json` is documented in `docs/results-schema.md`; keep the two in step.
+
+use ovm_fixture::{Case, FileError, Indexes};
+use serde::Serialize;
+use std::{
+    collections::BTreeMap,
+    fmt::Write as _,
+    io,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+/// Bumped whenever a field of `results.json` changes meaning or disappears.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CaseStatus {
+    Pass,
+    Fail,
+    Error,
+    Skipped,
+}
+
+/// One case's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseRecord {
+    pub id: String,
+    pub file: String,
+    pub test: String,
+    pub fork: String,
+    pub indexes: Indexes,
+    pub status: CaseStatus,
+    /// Why it failed, errored or was skipped; empty when it passed.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gas_used: Option<u64>,
+    pub micros: u64,
+}
+
+impl CaseRecord {
+    pub fn new(case: &Case, status: CaseStatus, message: String, gas_used: Option<u64>, elapsed: Duration) -> Self {
+        Self {
+            id: case.id.0.clone(),
+            file: case.file.to_string(),
+            test: case.test_name.to_string(),
+            fork: case.fork.to_string(),
+            indexes: case.indexes,
+            status,
+            message,
+            gas_used,
+            micros: elapsed.as_micros().try_into().unwrap_or(u64::MAX),
+        }
+    }
+
+    /// The folder a case is summarized under: its file's directory.
+    pub fn folder(&self) -> &str {
+        self.file.rsplit_once('/').map_or(".", |(dir, _)| dir)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub cases: usize,
+    pub pass: usize,
+    pub fail: usize,
+    pub error: usize,
+    pub skipped: usize,
+    /// Files or units that yielded no cases at all (unreadable, not a state test, a broken unit).
+    pub file_errors: usize,
+}
+
+impl Totals {
+    fn add(&mut self, status: CaseStatus) {
+        self.cases += 1;
+        match status {
+            CaseStatus::Pass => self.pass += 1,
+            CaseStatus::Fail => self.fail += 1,
+            CaseStatus::Error => self.error += 1,
+            CaseStatus::Skipped => self.skipped += 1,
+        }
+    }
+
+    pub fn is_clean(&self) -> bool {
+        self.fail == 0 && self.error == 0 && self.file_errors == 0
+    }
+}
+
+/// What a run was asked to do.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunInfo {
+    pub run_id: String,
+    pub job: String,
+    pub vectors: String,
+    pub vectors_origin: String,
+    pub filters: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    pub files: usize,
+    pub wall_seconds: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub run: RunInfo,
+    pub totals: Totals,
+    /// Skip reason -> number of cases skipped for it.
+    pub skipped: BTreeMap<String, usize>,
+    pub file_errors: Vec<FileError>,
+    /// Sorted by id.
+    pub cases: Vec<CaseRecord>,
+}
+
+impl Report {
+    pub fn new(run: RunInfo, mut cases: Vec<CaseRecord>, file_errors: Vec<FileError>) -> Self {
+        cases.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut totals = Totals { file_errors: file_errors.len(), ..Totals::default() };
+        let mut skipped = BTreeMap::new();
+        for case in &cases {
+            totals.add(case.status);
+            if case.status == CaseStatus::Skipped {
+                *skipped.entry(case.message.clone()).or_default() += 1;
+            }
+        }
+        Self { schema_version: SCHEMA_VERSION, run, totals, skipped, file_errors, cases }
+    }
+
+    /// Per-folder counts, then totals, skip reasons, file errors and the failing cases (at most
+    /// `max_listed` of them).
+    pub fn summary(&self, max_listed: usize) -> String {
+        let mut folders: BTreeMap<&str, Totals> = BTreeMap::new();
+        for case in &self.cases {
+            folders.entry(case.folder()).or_default().add(case.status);
+        }
+        let width = folders.keys().map(|f| f.len()).max().unwrap_or(6).max(6);
+        let mut out = String::new();
+        let _ = writeln!(out, "{:<width$} {:>7} {:>7} {:>5} {:>5} {:>7}", "folder", "cases", "pass", "fail", "error", "skipped");
+        let mut row = |name: &str, t: &Totals| {
+            let _ = writeln!(out, "{name:<width$} {:>7} {:>7} {:>5} {:>5} {:>7}", t.cases, t.pass, t.fail, t.error, t.skipped);
+        };
+        for (folder, totals) in &folders {
+            row(folder, totals);
+        }
+        row("TOTAL", &self.totals);
+        for (reason, count) in &self.skipped {
+            let _ = writeln!(out, "skipped {count} case(s): {reason}");
+        }
+        for error in &self.file_errors {
+            let _ = writeln!(out, "file error: {error}");
+        }
+        let failing: Vec<_> = self.cases.iter().filter(|c| matches!(c.status, CaseStatus::Fail | CaseStatus::Error)).collect();
+        for case in failing.iter().take(max_listed) {
+            let _ = writeln!(out, "{}: {}: {}", status_word(case.status), case.id, case.message);
+        }
+        if failing.len() > max_listed {
+            let _ = writeln!(out, "... and {} more failing case(s), all in results.json", failing.len() - max_listed);
+        }
+        out
+    }
+
+    /// Writes `results.json` and `junit.xml` into `reports/<run_id>/` and points `reports/latest` at it.
+    pub fn write(&self, reports: &Path) -> io::Result<PathBuf> {
+        let dir = reports.join(&self.run.run_id);
+        std::fs::create_dir_all(&dir)?;
+        let json = serde_json::to_vec_pretty(self).map_err(io::Error::other)?;
+        std::fs::write(dir.join("results.json"), json)?;
+        std::fs::write(dir.join("junit.xml"), self.junit())?;
+        point_latest(reports, &self.run.run_id)?;
+        Ok(dir)
+    }
+
+    /// JUnit XML: one `<testsuite>` per folder, one `<testcase>` per case.
+    pub fn junit(&self) -> String {
+        let mut suites: BTreeMap<&str, Vec<&CaseRecord>> = BTreeMap::new();
+        for case in &self.cases {
+            suites.entry(case.folder()).or_default().push(case);
+        }
+        let t = &self.totals;
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let _ = writeln!(
+            out,
+            "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
+            xml(&self.run.job),
+            t.cases + t.file_errors,
+            t.fail,
+            t.error + t.file_errors,
+            t.skipped
+        );
+        for (folder, cases) in suites {
+            let count = |s: CaseStatus| cases.iter().filter(|c| c.status == s).count();
+            let seconds: f64 = cases.iter().map(|c| c.micros as f64 / 1e6).sum();
+            let _ = writeln!(
+                out,
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{seconds:.3}\">",
+                xml(folder),
+                cases.len(),
+                count(CaseStatus::Fail),
+                count(CaseStatus::Error),
+                count(CaseStatus::Skipped)
+            );
+            for case in cases {
+                let _ = write!(
+                    out,
+                    "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.6}\"",
+                    xml(folder),
+                    xml(&case.id),
+                    case.micros as f64 / 1e6
+                );
+                let element = match case.status {
+                    CaseStatus::Pass => None,
+                    CaseStatus::Fail => Some("failure"),
+                    CaseStatus::Error => Some("error"),
+                    CaseStatus::Skipped => Some("skipped"),
+                };
+                match element {
+                    None => out.push_str("/>\n"),
+                    Some(tag) => {
+                        let _ = writeln!(out, ">\n      <{tag} message=\"{}\"/>\n    </testcase>", xml(&case.message));
+                    }
+                }
+            }
+            out.push_str("  </testsuite>\n");
+        }
+        if !self.file_errors.is_empty() {
+            let _ = writeln!(out, "  <testsuite name=\"file errors\" tests=\"{0}\" errors=\"{0}\">", self.file_errors.len());
+            for error in &self.file_errors {
+                let name = format!("{}{}", error.file, error.test_name.as_deref().map(|n| format!("::{n}")).unwrap_or_default());
+                let _ = writeln!(
+                    out,
+                    "    <testcase classname=\"file errors\" name=\"{}\">\n      <error message=\"{}\"/>\n    </testcase>",
+                    xml(&name),
+                    xml(&error.to_string())
+                );
+            }
+            out.push_str("  </testsuite>\n");
+        }
+        out.push_str("</testsuites>\n");
+        out
+    }
+}
+
+pub fn status_word(status: CaseStatus) -> &'static str {
+    match status {
+        CaseStatus::Pass => "pass",
+        CaseStatus::Fail => "FAIL",
+        CaseStatus::Error => "ERROR",
+        CaseStatus::Skipped => "skipped",
+    }
+}
+
+/// Escapes text for an XML attribute; drops the control characters XML 1.0 cannot carry.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\t' | '\r' => out.push(' '),
+            c if (c as u32) < 0x20 => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(unix)]
+fn point_latest(reports: &Path, run_id: &str) -> io::Result<()> {
+    let latest = reports.join("latest");
+    let staging = reports.join(format!(".latest-{}", std::process::id()));
+    let _ = std::fs::remove_file(&staging);
+    std::os::unix::fs::symlink(run_id, &staging)?;
+    std::fs::rename(&staging, &latest)
+}
+
+#[cfg(not(unix))]
+fn point_latest(reports: &Path, run_id: &str) -> io::Result<()> {
+    std::fs::write(reports.join("latest"), run_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::xml;
+
+    #[test]
+    fn xml_attributes_are_escaped() {
+        assert_eq!(xml("a<b & \"c\"\n\u{1}"), "a&lt;b &amp; &quot;c&quot;&#10;");
+    }
+}

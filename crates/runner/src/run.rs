@@ -1,0 +1,189 @@
+//! Loading and running cases in parallel, one case never able to take the run down.
+
+use crate::{
+    progress::Progress,
+    results::{CaseRecord, CaseStatus},
+};
+use ovm_fixture::{load_file, Case, CaseProblem, FileError};
+use rayon::prelude::*;
+use std::{
+    cell::RefCell,
+    panic::{self, AssertUnwindSafe},
+    path::PathBuf,
+    sync::Once,
+    time::{Duration, Instant},
+};
+
+/// Which cases of the loaded set to run.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Keep a case when any pattern is a substring of its file name or its id (all cases when empty).
+    pub filters: Vec<String>,
+    /// Keep only the case whose id is exactly this.
+    pub case_id: Option<String>,
+    /// `(k, n)`: keep every n-th case starting at the k-th (1-based), in id order.
+    pub shard: Option<(usize, usize)>,
+}
+
+impl Selection {
+    fn keeps_file(&self, name: &str) -> bool {
+        match &self.case_id {
+            Some(id) => id.starts_with(&format!("{name}::")),
+            None => true,
+        }
+    }
+
+    /// A file error is reported once across shards (in the first), and only when its file is selected.
+    fn keeps_file_error(&self, error: &FileError) -> bool {
+        self.shard.is_none_or(|(k, _)| k == 1)
+            && self.keeps_file(&error.file)
+            && (self.filters.is_empty() || self.filters.iter().any(|f| error.file.contains(f.as_str())))
+    }
+
+    fn keeps(&self, case: &Case) -> bool {
+        if let Some(id) = &self.case_id {
+            return case.id.0 == *id;
+        }
+        self.filters.is_empty() || self.filters.iter().any(|f| case.file.contains(f.as_str()) || case.id.0.contains(f.as_str()))
+    }
+}
+
+/// Parses `K/N` with `1 <= K <= N`.
+pub fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let err = || format!("--shard expects K/N with 1 <= K <= N, got `{text}`");
+    let (k, n) = text.split_once('/').ok_or_else(err)?;
+    let (k, n): (usize, usize) = (k.trim().parse().map_err(|_| err())?, n.trim().parse().map_err(|_| err())?);
+    if k == 0 || n == 0 || k > n {
+        return Err(err());
+    }
+    Ok((k, n))
+}
+
+/// The loaded, selected cases of a vectors folder.
+pub struct Loaded {
+    pub cases: Vec<Case>,
+    pub file_errors: Vec<FileError>,
+    pub files: usize,
+}
+
+/// Loads every file in parallel, then keeps the selected cases, in id order.
+pub fn load(files: &[(PathBuf, String)], selection: &Selection) -> Loaded {
+    let files: Vec<_> = files.iter().filter(|(_, name)| selection.keeps_file(name)).collect();
+    let loaded: Vec<_> = files.par_iter().map(|(path, name)| guarded_load(path, name)).collect();
+    let mut cases = Vec::new();
+    let mut file_errors = Vec::new();
+    for file in loaded {
+        cases.extend(file.cases.into_iter().filter(|c| selection.keeps(c)));
+        file_errors.extend(file.errors);
+    }
+    cases.sort_by(|a, b| a.id.cmp(&b.id));
+    if let Some((k, n)) = selection.shard {
+        cases = cases.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, c)| c).collect();
+    }
+    file_errors.retain(|e| selection.keeps_file_error(e));
+    Loaded { cases, file_errors, files: files.len() }
+}
+
+fn guarded_load(path: &std::path::Path, name: &str) -> ovm_fixture::FileCases {
+    match catch(|| load_file(path, name)) {
+        Ok(cases) => cases,
+        Err(panic) => ovm_fixture::FileCases {
+            cases: vec![],
+            errors: vec![FileError { file: name.to_owned(), test_name: None, field: None, message: format!("loader panicked: {panic}") }],
+        },
+    }
+}
+
+/// Runs `job` on every case in parallel. Skipped and invalid cases are recorded without running.
+/// A panic inside `job` becomes an `error` record; a case slower than `budget` becomes an `error`
+/// record too (its result is discarded: a case that slow hides a bug or a missing bound).
+pub fn run_cases<J>(cases: &[Case], budget: Duration, progress: &Progress, job: J) -> Vec<CaseRecord>
+where
+    J: Fn(&Case, &ovm_fixture::Setup) -> (CaseStatus, String, Option<u64>) + Sync,
+{
+    cases
+        .par_iter()
+        .map(|case| {
+            let record = run_one(case, budget, &job);
+            progress.advance(&record);
+            record
+        })
+        .collect()
+}
+
+fn run_one<J>(case: &Case, budget: Duration, job: &J) -> CaseRecord
+where
+    J: Fn(&Case, &ovm_fixture::Setup) -> (CaseStatus, String, Option<u64>),
+{
+    let setup = match &case.setup {
+        Ok(setup) => setup,
+        Err(CaseProblem::Skipped(skip)) => return CaseRecord::new(case, CaseStatus::Skipped, skip.reason.clone(), None, Duration::ZERO),
+        Err(CaseProblem::Invalid(e)) => return CaseRecord::new(case, CaseStatus::Error, format!("bad fixture: {e}"), None, Duration::ZERO),
+    };
+    let start = Instant::now();
+    let result = catch(|| job(case, setup));
+    let elapsed = start.elapsed();
+    match result {
+        Ok(_) if elapsed > budget => CaseRecord::new(
+            case,
+            CaseStatus::Error,
+            format!("exceeded the per-case time budget of {:.1}s (took {:.1}s)", budget.as_secs_f64(), elapsed.as_secs_f64()),
+            None,
+            elapsed,
+        ),
+        Ok((status, message, gas_used)) => CaseRecord::new(case, status, message, gas_used, elapsed),
+        Err(panic) => CaseRecord::new(case, CaseStatus::Error, format!("panicked: {panic}"), None, elapsed),
+    }
+}
+
+thread_local! {
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Runs `f`, turning a panic into its message. The default hook would print every panic to stderr;
+/// ours records it for the case instead (panics outside `catch` still print).
+fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let default = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let recorded = LAST_PANIC.with(|p| {
+                let mut slot = p.borrow_mut();
+                if slot.is_some() {
+                    *slot = Some(info.to_string());
+                    true
+                } else {
+                    false
+                }
+            });
+            if !recorded {
+                default(info);
+            }
+        }));
+    });
+    LAST_PANIC.with(|p| *p.borrow_mut() = Some(String::new()));
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    let message = LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_default();
+    result.map_err(|_| if message.is_empty() { "panic with no message".to_owned() } else { message })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_caught_with_its_message() {
+        let result: Result<(), String> = catch(|| panic!("boom at depth 3"));
+        assert!(result.unwrap_err().contains("boom at depth 3"));
+        assert_eq!(catch(|| 7), Ok(7));
+    }
+
+    #[test]
+    fn shards_are_one_based_and_bounded() {
+        assert_eq!(parse_shard("1/4"), Ok((1, 4)));
+        assert_eq!(parse_shard("4/4"), Ok((4, 4)));
+        assert!(parse_shard("0/4").is_err());
+        assert!(parse_shard("5/4").is_err());
+        assert!(parse_shard("x").is_err());
+    }
+}

@@ -1,0 +1,195 @@
+//! `cargo xtask conformance`: every case natively on revm, checked against its fixture.
+//!
+//! The OVM half (the same cases through the ExecutionManager, compared with the native outcome)
+//! plugs in here as a second job; `--native-only` keeps this half alone.
+
+use ovm_backend::{check_fixture, Backend, Outcome, TxOutcome};
+use ovm_fixture::{Case, Setup};
+use ovm_native::NativeBackend;
+use ovm_runner::{CaseStatus, Origin, Progress, Report, RunInfo, Selection};
+use std::{path::PathBuf, process::ExitCode, time::{Duration, Instant}};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Vectors folder (an ethereum/tests checkout, its GeneralStateTests, or any folder of state tests).
+    /// Default: $ETHEREUM_TESTS, then vectors/ethereum-tests, then ../shared/vectors/ethereum-tests,
+    /// then the project's own vectors/.
+    #[arg(long)]
+    vectors: Option<PathBuf>,
+    /// Run only cases whose file path or case id contains this text (repeatable: any matches).
+    #[arg(long)]
+    filter: Vec<String>,
+    /// Run exactly the case with this id, and print its outcome.
+    #[arg(long)]
+    case: Option<String>,
+    /// Run the K-th of N interleaved slices of the cases (1-based), e.g. 2/4.
+    #[arg(long, value_parser = ovm_runner::parse_shard)]
+    shard: Option<(usize, usize)>,
+    /// Run only the native half (today the only half).
+    #[arg(long)]
+    native_only: bool,
+    /// A case running longer than this many seconds is reported as an error.
+    #[arg(long, default_value_t = 120.0)]
+    case_timeout: f64,
+    /// Where run folders are written.
+    #[arg(long, default_value = "reports")]
+    reports: PathBuf,
+    /// Print nothing but the summary totals and failures.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Exit 0 even when cases fail (the report still says so).
+    #[arg(long)]
+    no_fail: bool,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, String> {
+    let root = crate::project_root();
+    let vectors = ovm_runner::resolve(args.vectors.as_deref(), &root)?;
+    if vectors.origin == Origin::Embedded {
+        eprintln!(
+            "note: no ethereum/tests found; running the project's own vectors in vectors/. \
+             For the full suite run `cargo xtask vectors`, or pass --vectors DIR or set ${}.",
+            ovm_runner::VECTORS_ENV
+        );
+    }
+    let _ = args.native_only; // The OVM half arrives with the layer-2 backend.
+    let started = Instant::now();
+    let files = ovm_runner::state_test_files(&vectors.root);
+    let selection = Selection { filters: args.filter.clone(), case_id: args.case.clone(), shard: args.shard };
+    let loaded = ovm_runner::load(&files, &selection);
+    if loaded.cases.is_empty() && loaded.file_errors.is_empty() {
+        return Err(match &args.case {
+            Some(id) => format!("no case has the id `{id}` in {}", vectors.root.display()),
+            None => format!("no state-test cases selected in {}", vectors.root.display()),
+        });
+    }
+
+    let backend = NativeBackend;
+    let progress = Progress::new(backend.name(), loaded.cases.len(), args.quiet || args.case.is_some());
+    let budget = Duration::from_secs_f64(args.case_timeout.max(0.001));
+    let records = ovm_runner::run_cases(&loaded.cases, budget, &progress, |case, setup| native_job(&backend, case, setup));
+    progress.finish();
+
+    if let (Some(_), Some(case)) = (&args.case, loaded.cases.first()) {
+        print_case(&backend, case);
+    }
+
+    let run = RunInfo {
+        run_id: run_id(&root.join(&args.reports), "native"),
+        job: "native".into(),
+        vectors: vectors.root.display().to_string(),
+        vectors_origin: format!("{:?}", vectors.origin).to_lowercase(),
+        filters: args.filter,
+        case: args.case,
+        shard: args.shard.map(|(k, n)| format!("{k}/{n}")),
+        files: loaded.files,
+        wall_seconds: started.elapsed().as_secs_f64(),
+    };
+    let report = Report::new(run, records, loaded.file_errors);
+    let listed = if args.quiet { 20 } else { 50 };
+    let summary = report.summary(listed);
+    if args.quiet {
+        // Totals, skips, errors and failures only.
+        for line in summary.lines().skip_while(|l| !l.starts_with("TOTAL")) {
+            println!("{line}");
+        }
+    } else {
+        print!("{summary}");
+    }
+    let dir = report.write(&root.join(&args.reports)).map_err(|e| format!("cannot write the report: {e}"))?;
+    let t = &report.totals;
+    println!(
+        "{} cases: {} pass, {} fail, {} error, {} skipped; {} file error(s); {:.1}s; report in {}",
+        t.cases,
+        t.pass,
+        t.fail,
+        t.error,
+        t.skipped,
+        t.file_errors,
+        report.run.wall_seconds,
+        dir.display()
+    );
+    Ok(if t.is_clean() || args.no_fail { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// The native half: run on revm, judge against the fixture.
+fn native_job(backend: &dyn Backend, case: &Case, setup: &Setup) -> (CaseStatus, String, Option<u64>) {
+    match backend.run(case, setup) {
+        Ok(outcome) => {
+            let gas = outcome.execution().map(|e| e.gas_used);
+            match check_fixture(&case.expect, &outcome) {
+                Ok(()) => (CaseStatus::Pass, String::new(), gas),
+                Err(mismatch) => (CaseStatus::Fail, mismatch.to_string(), gas),
+            }
+        }
+        Err(e) => (CaseStatus::Error, format!("{} backend: {e}", backend.name()), None),
+    }
+}
+
+/// `--case`: what the backend produced, for a reader chasing one case.
+fn print_case(backend: &dyn Backend, case: &Case) {
+    println!("case {}", case.id);
+    let Ok(setup) = &case.setup else { return };
+    match backend.run(case, setup) {
+        Ok(outcome) => describe(&outcome),
+        Err(e) => println!("  {} backend error: {e}", backend.name()),
+    }
+}
+
+fn describe(outcome: &Outcome) {
+    match &outcome.tx {
+        TxOutcome::Rejected { kind, detail } => println!("  rejected: {kind} ({detail})"),
+        TxOutcome::Executed(e) => {
+            println!("  status: {:?}, gas used: {}, output: 0x{}", e.status, e.gas_used, hex(&e.output));
+            for log in &e.logs {
+                let topics: Vec<String> = log.topics().iter().map(|t| t.to_string()).collect();
+                println!("  log {} [{}] 0x{}", log.address, topics.join(", "), hex(&log.data.data));
+            }
+        }
+    }
+    println!("  state root: {}", ovm_backend::state_root(&outcome.post_state));
+    for (address, account) in &outcome.post_state {
+        println!("  {address}: balance {}, nonce {}, code {} bytes", account.balance, account.nonce, account.code.len());
+        for (key, value) in &account.storage {
+            println!("    [{key:#x}] = {value:#x}");
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `YYYYMMDDTHHMMSSZ-<job>`, with `-2`, `-3`... when a run of the same second exists.
+fn run_id(reports: &std::path::Path, job: &str) -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    let base = format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z-{job}", rem / 3600, rem / 60 % 60, rem % 60);
+    (1..)
+        .map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
+        .find(|id| !reports.join(id).exists())
+        .unwrap_or(base)
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn civil_dates() {
+        assert_eq!(super::civil_from_days(0), (1970, 1, 1));
+        assert_eq!(super::civil_from_days(20_417), (2025, 11, 25));
+    }
+}

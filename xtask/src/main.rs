@@ -1,0 +1,50 @@
+//! `cargo xtask <workflow>`: every workflow of the project, one command each.
+
+mod bench;
+mod conformance;
+mod fetch;
+
+use clap::{Parser, Subcommand};
+use std::{path::PathBuf, process::ExitCode};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Workflows of the OVM conformance suite", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the state tests and report per case (reports/<run>/results.json, junit.xml).
+    Conformance(conformance::Args),
+    /// Fetch ethereum/tests at the pinned commit into vectors/ethereum-tests (needs git and network).
+    Vectors {
+        /// Where to put the checkout.
+        #[arg(long, default_value = "vectors/ethereum-tests")]
+        dest: PathBuf,
+    },
+    /// Time the native run against revme's `statetest` on the same folder, side by side.
+    Bench,
+}
+
+/// The project root (where the workspace `Cargo.toml` is).
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().map(PathBuf::from).unwrap_or_default()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Conformance(args) => conformance::run(args),
+        Command::Vectors { dest } => fetch::vectors(&project_root().join(dest)).map(|()| ExitCode::SUCCESS),
+        Command::Bench => bench::run(bench::Args).map(|()| ExitCode::SUCCESS),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
