@@ -119,7 +119,10 @@ fn native_job(backend: &dyn Backend, case: &Case, setup: &Setup) -> (CaseStatus,
             let gas = outcome.execution().map(|e| e.gas_used);
             match check_fixture(&case.expect, &outcome) {
                 Ok(()) => (CaseStatus::Pass, String::new(), gas),
-                Err(mismatch) => (CaseStatus::Fail, mismatch.to_string(), gas),
+                Err(mismatch) => match backend.known_limitation(case, setup) {
+                    Some(reason) => (CaseStatus::Skipped, reason, gas),
+                    None => (CaseStatus::Fail, mismatch.to_string(), gas),
+                },
             }
         }
         Err(e) => (CaseStatus::Error, format!("{} backend: {e}", backend.name()), None),

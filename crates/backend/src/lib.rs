@@ -26,6 +26,14 @@ pub trait Backend: Sync {
 
     /// Runs `case`, whose environment is `setup`.
     fn run(&self, case: &Case, setup: &Setup) -> Result<Outcome, BackendError>;
+
+    /// Asked only when an outcome disagrees with its fixture: if the case needs behaviour this
+    /// backend is known not to have, the reason, which turns the failure into a counted skip.
+    /// The answer must come from the case's content and execution, never from its name or path.
+    fn known_limitation(&self, case: &Case, setup: &Setup) -> Option<String> {
+        let _ = (case, setup);
+        None
+    }
 }
 
 /// A backend could not produce an outcome at all (a harness or implementation fault, never a
