@@ -3,6 +3,7 @@
 mod bench;
 mod conformance;
 mod fetch;
+mod fill;
 
 use clap::{Parser, Subcommand};
 use std::{path::PathBuf, process::ExitCode};
@@ -18,6 +19,8 @@ struct Cli {
 enum Command {
     /// Run the state tests and report per case (reports/<run>/results.json, junit.xml).
     Conformance(conformance::Args),
+    /// Fill the project's own vectors: check their `expect` sections natively, record their hashes.
+    Fill(fill::Args),
     /// Fetch ethereum/tests at the pinned commit into vectors/ethereum-tests (needs git and network).
     Vectors {
         /// Where to put the checkout.
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Conformance(args) => conformance::run(args),
+        Command::Fill(args) => fill::run(args).map(|()| ExitCode::SUCCESS),
         Command::Vectors { dest } => fetch::vectors(&project_root().join(dest)).map(|()| ExitCode::SUCCESS),
         Command::Bench => bench::run(bench::Args).map(|()| ExitCode::SUCCESS),
     };

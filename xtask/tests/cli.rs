@@ -1,0 +1,102 @@
+//! `cargo xtask conformance` end to end: exit codes, reports, and sentences on bad input.
+
+use std::{path::PathBuf, process::Command};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ovm-xtask-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("vectors")).unwrap();
+    dir
+}
+
+fn own(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/../vectors/state/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn conformance(dir: &PathBuf, extra: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["conformance", "--quiet", "--vectors"])
+        .arg(dir.join("vectors"))
+        .arg("--reports")
+        .arg(dir.join("reports"))
+        .args(extra)
+        .env_remove("ETHEREUM_TESTS")
+        .output()
+        .unwrap()
+}
+
+fn results(dir: &PathBuf) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("reports/latest/results.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn a_clean_run_exits_zero_and_writes_results_and_junit() {
+    let dir = scratch("clean");
+    std::fs::write(dir.join("vectors/a.json"), own("call_and_log.json")).unwrap();
+    let out = conformance(&dir, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json = results(&dir);
+    assert_eq!(json["totals"]["pass"], 1);
+    assert_eq!(json["cases"][0]["id"], "a.json::call_and_log::Cancun::d0g0v0");
+    assert!(dir.join("reports/latest/junit.xml").exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_bad_file_fails_the_run_but_not_the_other_cases() {
+    let dir = scratch("bad");
+    std::fs::write(dir.join("vectors/good.json"), own("add_and_store.json")).unwrap();
+    std::fs::write(dir.join("vectors/broken.json"), "{ this is not json").unwrap();
+    let out = conformance(&dir, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("file error: broken.json"), "{stdout}");
+    let json = results(&dir);
+    assert_eq!(json["totals"]["pass"], 2);
+    assert_eq!(json["totals"]["file_errors"], 1);
+    assert_eq!(json["file_errors"][0]["file"], "broken.json");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_failing_case_is_listed_and_rerunnable_by_id() {
+    let dir = scratch("fail");
+    // Change one digit of the first recorded state root.
+    let tampered = own("add_and_store.json");
+    let at = tampered.find("\"hash\": \"0x").unwrap() + 11;
+    let digit = if &tampered[at..at + 1] == "0" { "1" } else { "0" };
+    let tampered = format!("{}{digit}{}", &tampered[..at], &tampered[at + 1..]);
+    std::fs::write(dir.join("vectors/t.json"), tampered).unwrap();
+    let out = conformance(&dir, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let id = "t.json::add_and_store::Cancun::d0g0v0";
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("FAIL: {id}: state root")));
+
+    let out = conformance(&dir, &["--case", id]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("case {id}")) && stdout.contains("[0x0] = 0x5"), "{stdout}");
+    assert_eq!(results(&dir)["totals"]["cases"], 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_missing_vectors_folder_is_one_sentence() {
+    let dir = scratch("missing");
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["conformance", "--vectors", "/nonexistent/tests"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "error: --vectors names /nonexistent/tests, which does not exist");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn an_unknown_case_id_is_one_sentence() {
+    let dir = scratch("unknown");
+    std::fs::write(dir.join("vectors/a.json"), own("call_and_log.json")).unwrap();
+    let out = conformance(&dir, &["--case", "a.json::nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: no case has the id `a.json::nope`"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
