@@ -1,2 +1,139 @@
-pub struct Args;
-pub fn run(_: Args) -> Result<(), String> { Ok(()) }
+//! `cargo xtask bench`: the native run against revme's `statetest`, side by side on the same work.
+//!
+//! revme 43.0.3 (the revm release we pin) is installed from crates.io into `target/bench-tools`.
+//! revme skips some files by name (slow ones and EIP-7610 ones); so that both tools do the same work,
+//! the bench runs both on a mirror of the vectors folder without those files. Rounds alternate
+//! between the two tools, and the medians are reported together.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    time::{Duration, Instant},
+};
+
+const REVME_VERSION: &str = "43.0.3";
+
+/// The files revme 43.0.3's `statetest` skips by name (src/cmd/statetest/runner.rs, `skip_test`).
+const REVME_SKIPS: &[&str] = &[
+    "RevertInCreateInInit_Paris.json",
+    "RevertInCreateInInit.json",
+    "dynamicAccountOverwriteEmpty.json",
+    "dynamicAccountOverwriteEmpty_Paris.json",
+    "RevertInCreateInInitCreate2Paris.json",
+    "create2collisionStorage.json",
+    "RevertInCreateInInitCreate2.json",
+    "create2collisionStorageParis.json",
+    "InitCollision.json",
+    "InitCollisionParis.json",
+    "test_init_collision_create_opcode.json",
+    "ValueOverflow.json",
+    "ValueOverflowParis.json",
+    "Call50000_sha256.json",
+    "static_Call50000_sha256.json",
+    "loopMul.json",
+    "CALLBlake2f_MaxRounds.json",
+];
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Vectors folder (default: the same resolution as `conformance`).
+    #[arg(long)]
+    vectors: Option<PathBuf>,
+    /// Timed rounds per tool.
+    #[arg(long, default_value_t = 5)]
+    rounds: usize,
+}
+
+pub fn run(args: Args) -> Result<(), String> {
+    let root = crate::project_root();
+    let vectors = ovm_runner::resolve(args.vectors.as_deref(), &root)?;
+    let tools = root.join("target/bench-tools");
+    let revme = install_revme(&tools)?;
+    let ours = std::env::current_exe().map_err(|e| format!("cannot find the xtask binary: {e}"))?;
+
+    let mirror = tools.join("vectors");
+    let (files, left_out) = mirror_without_revme_skips(&vectors.root, &mirror)?;
+    println!("bench folder: {} ({files} files; {left_out} files revme skips by name left out)", vectors.root.display());
+    let reports = tools.join("reports");
+
+    let revme_run = || {
+        let mut command = Command::new(&revme);
+        command.args(["statetest", "--keep-going", "--omit-progress"]).arg(&mirror);
+        command
+    };
+    let our_run = || {
+        let mut command = Command::new(&ours);
+        command.args(["conformance", "--native-only", "--quiet", "--vectors"]).arg(&mirror).arg("--reports").arg(&reports);
+        command
+    };
+    // One untimed round each: page cache, binaries.
+    time(revme_run())?;
+    time(our_run())?;
+    let (mut theirs, mut mine) = (Vec::new(), Vec::new());
+    for round in 1..=args.rounds {
+        theirs.push(time(revme_run())?);
+        mine.push(time(our_run())?);
+        eprintln!("  round {round}: revme {:.2}s, ours {:.2}s", secs(theirs[round - 1]), secs(mine[round - 1]));
+    }
+    let (theirs, mine) = (median(&mut theirs), median(&mut mine));
+    println!("median over {} rounds, {} threads:", args.rounds, std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!("  revme {REVME_VERSION} statetest   {:>8.2}s", secs(theirs));
+    println!("  xtask conformance (native) {:>8.2}s   ({:.2}x revme)", secs(mine), secs(mine) / secs(theirs));
+    Ok(())
+}
+
+fn install_revme(tools: &Path) -> Result<PathBuf, String> {
+    let revme = tools.join("bin/revme");
+    if revme.exists() {
+        return Ok(revme);
+    }
+    eprintln!("installing revme {REVME_VERSION} into {} (once)", tools.display());
+    let status = Command::new(env!("CARGO"))
+        .args(["install", "revme", "--locked", "--version", &format!("={REVME_VERSION}"), "--root"])
+        .arg(tools)
+        .status()
+        .map_err(|e| format!("cannot run cargo install: {e}"))?;
+    if !status.success() {
+        return Err(format!("`cargo install revme@{REVME_VERSION}` failed ({status})"));
+    }
+    Ok(revme)
+}
+
+/// Symlinks every JSON file of `source` into `mirror`, except revme's skips. Returns (kept, left out).
+fn mirror_without_revme_skips(source: &Path, mirror: &Path) -> Result<(usize, usize), String> {
+    let _ = std::fs::remove_dir_all(mirror);
+    let (mut kept, mut left_out) = (0, 0);
+    for (path, name) in ovm_runner::state_test_files(source) {
+        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if REVME_SKIPS.contains(&file_name) || name.contains("paris/eip7610_create_collision") {
+            left_out += 1;
+            continue;
+        }
+        let link = mirror.join(&name);
+        let parent = link.parent().unwrap_or(mirror);
+        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        let target = path.canonicalize().map_err(|e| format!("{}: {e}", path.display()))?;
+        std::os::unix::fs::symlink(target, &link).map_err(|e| format!("cannot link {}: {e}", link.display()))?;
+        kept += 1;
+    }
+    Ok((kept, left_out))
+}
+
+fn time(mut command: Command) -> Result<Duration, String> {
+    command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    let start = Instant::now();
+    let status = command.status().map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    let elapsed = start.elapsed();
+    // revme exits non-zero when a case fails; the bench times work, the conformance run judges it.
+    let _ = status;
+    Ok(elapsed)
+}
+
+fn median(samples: &mut [Duration]) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}

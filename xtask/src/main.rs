@@ -28,7 +28,7 @@ enum Command {
         dest: PathBuf,
     },
     /// Time the native run against revme's `statetest` on the same folder, side by side.
-    Bench,
+    Bench(bench::Args),
 }
 
 /// The project root (where the workspace `Cargo.toml` is).
@@ -42,7 +42,7 @@ fn main() -> ExitCode {
         Command::Conformance(args) => conformance::run(args),
         Command::Fill(args) => fill::run(args).map(|()| ExitCode::SUCCESS),
         Command::Vectors { dest } => fetch::vectors(&project_root().join(dest)).map(|()| ExitCode::SUCCESS),
-        Command::Bench => bench::run(bench::Args).map(|()| ExitCode::SUCCESS),
+        Command::Bench(args) => bench::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
