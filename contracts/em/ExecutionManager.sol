@@ -1,0 +1,760 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity 0.8.28;
+
+/// @title The OVM ExecutionManager: a layer-2 EVM as a contract.
+/// @notice Holds all layer-2 state and implements the semantics of every state and context opcode
+/// for transpiled code. The protocol (ARCHITECTURE.md, "The OVM design") is requests of the form
+/// `op: u8 || 32-byte words || data`; every op is below, by number.
+///
+/// Callers and what they may ask:
+/// - the code contract of the active OVM frame: ops 0x01-0x27 (as itself, never as anyone else);
+/// - the EM itself: the inner frames 0xe0-0xe2, so that an OVM frame's effects roll back atomically;
+/// - the sequencer: genesis 0xf0, a transaction 0xf1, the state dump 0xf2.
+/// Anything else reverts.
+///
+/// State (all keys are keccak256 of their parts; `a` is an OVM address, tags are >= 2^255 so that
+/// no table can collide with another):
+/// - account field f of a: keccak(a, f); f = 0 nonce, 1 balance, 2 code contract, 3 exists,
+///   4 original code hash, 5 original code size, 6 storage incarnation, 7 listed, 8 key count
+/// - storage: keccak(a, incarnation, key); key list: keccak(a, TAG_KEYS, i); key listed:
+///   keccak(a, TAG_KEY_LISTED, key); account list: count at keccak(TAG_ACCOUNTS), entry i at
+///   keccak(TAG_ACCOUNT, i)
+/// - transient: tx context at 1..15, blob hashes at 0x100+i, frames at 0x10000 + 16*f,
+///   return data of frame f at keccak(f, TAG_RD) + i, touched and created sets, OVM transient storage.
+contract ExecutionManager {
+    fallback() external payable {
+        assembly {
+            // ---------------------------------------------------------------- constants
+            function SEQUENCER() -> a { a := 0x4200000000000000000000000000000000000010 }
+            function TRANSPILE_INIT() -> a { a := 0x4200000000000000000000000000000000000002 }
+            function MAX_DEPTH_INDEX() -> d { d := 1025 } // frame 0 is the transaction's sender
+            function TAG(n) -> t { t := or(shl(255, 1), n) }
+            // transient slots
+            function T_FRAMES() -> s { s := 0 }        // number of frames on the context stack
+            function T_ORIGIN() -> s { s := 1 }
+            function T_GASPRICE() -> s { s := 2 }
+            function T_COINBASE() -> s { s := 3 }
+            function T_TIMESTAMP() -> s { s := 4 }
+            function T_NUMBER() -> s { s := 5 }
+            function T_PREVRANDAO() -> s { s := 6 }
+            function T_GASLIMIT() -> s { s := 7 }
+            function T_CHAINID() -> s { s := 8 }
+            function T_BASEFEE() -> s { s := 9 }
+            function T_BLOBBASEFEE() -> s { s := 10 }
+            function T_NBLOBS() -> s { s := 11 }
+            function T_TOP_SELFDESTRUCTED() -> s { s := 12 }
+            function T_TOUCHED_LEN() -> s { s := 13 }
+            function T_DESTROY_LEN() -> s { s := 14 }
+            // frame fields
+            function F_ADDRESS() -> o { o := 0 }     // storage context (ADDRESS)
+            function F_CODE() -> o { o := 1 }        // OVM account whose code runs
+            function F_CALLER() -> o { o := 2 }
+            function F_VALUE() -> o { o := 3 }
+            function F_STATIC() -> o { o := 4 }
+            function F_PHYS() -> o { o := 5 }        // physical code contract: who may make requests
+            function F_RDSIZE() -> o { o := 6 }      // size of this frame's last call's return data
+
+            // ---------------------------------------------------------------- helpers
+            function fail() { revert(0, 0) }
+            function word(i) -> w { w := calldataload(add(1, mul(i, 32))) }
+            function hash2(x, y) -> h { mstore(0, x) mstore(0x20, y) h := keccak256(0, 0x40) }
+            function hash3(x, y, z) -> h { mstore(0, x) mstore(0x20, y) mstore(0x40, z) h := keccak256(0, 0x60) }
+
+            function frame(f) -> b { b := add(0x10000, mul(f, 16)) }
+            function frames() -> n { n := tload(T_FRAMES()) }
+            function current() -> b { b := frame(sub(frames(), 1)) }
+            function field(f) -> v { v := tload(add(current(), f)) }
+            function self() -> a { a := field(F_ADDRESS()) }
+            function requireActiveFrame() {
+                if iszero(frames()) { fail() }
+                if iszero(eq(caller(), field(F_PHYS()))) { fail() }
+            }
+            function requireNotStatic() { if field(F_STATIC()) { fail() } }
+
+            // accounts
+            function aslot(a, f) -> s { s := hash2(a, f) }
+            function nonceOf(a) -> v { v := sload(aslot(a, 0)) }
+            function balanceOf(a) -> v { v := sload(aslot(a, 1)) }
+            function physOf(a) -> v { v := sload(aslot(a, 2)) }
+            function existsOf(a) -> v { v := sload(aslot(a, 3)) }
+            function codeHashOf(a) -> v { v := sload(aslot(a, 4)) }
+            function codeSizeOf(a) -> v { v := sload(aslot(a, 5)) }
+            function incarnationOf(a) -> v { v := sload(aslot(a, 6)) }
+            function isEmpty(a) -> e {
+                e := and(iszero(nonceOf(a)), and(iszero(balanceOf(a)), iszero(codeSizeOf(a))))
+            }
+            function list(a) {
+                let s := aslot(a, 7)
+                if iszero(sload(s)) {
+                    sstore(s, 1)
+                    let countSlot := keccak256Of1(TAG(11))
+                    let n := sload(countSlot)
+                    sstore(hash2(TAG(12), n), a)
+                    sstore(countSlot, add(n, 1))
+                }
+            }
+            function keccak256Of1(x) -> h { mstore(0, x) h := keccak256(0, 0x20) }
+            function setExists(a) { list(a) sstore(aslot(a, 3), 1) }
+            function setNonce(a, n) { sstore(aslot(a, 0), n) setExists(a) }
+            function setBalance(a, v) {
+                sstore(aslot(a, 1), v)
+                if v { setExists(a) }
+            }
+            function setCode(a, phys) {
+                sstore(aslot(a, 2), phys)
+                switch phys
+                case 0 {
+                    sstore(aslot(a, 4), 0)
+                    sstore(aslot(a, 5), 0)
+                }
+                default {
+                    // The header `PUSH4 start POP PUSH4 len POP` says where the original code is.
+                    extcodecopy(phys, 0, 0, 12)
+                    let start := shr(224, mload(1))
+                    let len := shr(224, mload(6))
+                    extcodecopy(phys, 0, start, len)
+                    sstore(aslot(a, 4), keccak256(0, len))
+                    sstore(aslot(a, 5), len)
+                }
+                setExists(a)
+            }
+            /// Deletes an account (EIP-161 clearing or EIP-6780 destruction): storage goes with a
+            /// new incarnation.
+            function destroy(a) {
+                sstore(aslot(a, 0), 0)
+                sstore(aslot(a, 1), 0)
+                sstore(aslot(a, 2), 0)
+                sstore(aslot(a, 3), 0)
+                sstore(aslot(a, 4), 0)
+                sstore(aslot(a, 5), 0)
+                let s := aslot(a, 6)
+                sstore(s, add(sload(s), 1))
+            }
+
+            // storage
+            function storageSlot(a, key) -> s { s := hash3(a, incarnationOf(a), key) }
+            function listKey(a, key) {
+                let flag := hash3(a, TAG(10), key)
+                if iszero(sload(flag)) {
+                    sstore(flag, 1)
+                    let countSlot := aslot(a, 8)
+                    let n := sload(countSlot)
+                    sstore(hash3(a, TAG(9), n), key)
+                    sstore(countSlot, add(n, 1))
+                }
+            }
+            function storeSlot(a, key, value) {
+                sstore(storageSlot(a, key), value)
+                listKey(a, key)
+            }
+
+            // EIP-161 touches and EIP-6780 creations, both rolled back with the frame that made them
+            function touch(a) {
+                let flag := hash2(a, TAG(20))
+                if iszero(tload(flag)) {
+                    tstore(flag, 1)
+                    let n := tload(T_TOUCHED_LEN())
+                    tstore(add(0x200000, n), a)
+                    tstore(T_TOUCHED_LEN(), add(n, 1))
+                }
+            }
+            function markCreated(a) { tstore(hash2(a, TAG(21)), 1) }
+            function createdInTx(a) -> c { c := tload(hash2(a, TAG(21))) }
+            function scheduleDestruction(a) {
+                let flag := hash2(a, TAG(22))
+                if iszero(tload(flag)) {
+                    tstore(flag, 1)
+                    let n := tload(T_DESTROY_LEN())
+                    tstore(add(0x300000, n), a)
+                    tstore(T_DESTROY_LEN(), add(n, 1))
+                }
+            }
+            /// Moves value and touches both sides, as the EVM's transfer does (even for zero).
+            function transfer(from, to, v) {
+                setBalance(from, sub(balanceOf(from), v))
+                setBalance(to, add(balanceOf(to), v))
+                touch(from)
+                touch(to)
+            }
+
+            // return data kept per frame for RETURNDATACOPY after other requests
+            function keepReturnData(f) {
+                let b := frame(f)
+                let size := returndatasize()
+                tstore(add(b, F_RDSIZE()), size)
+                returndatacopy(0x100, 0, size)
+                let base := hash2(f, TAG(30))
+                for { let i := 0 } lt(mul(i, 32), size) { i := add(i, 1) } {
+                    tstore(add(base, i), mload(add(0x100, mul(i, 32))))
+                }
+            }
+            /// Replies `head || return data` (the return data is in the physical buffer).
+            function replyWithReturnData(head) {
+                mstore(0xe0, head)
+                returndatacopy(0x100, 0, returndatasize())
+                return(0xe0, add(32, returndatasize()))
+            }
+
+            function isPrecompile(a) -> p { p := and(gt(a, 0), lt(a, 0x0b)) }
+            /// Gas for a nested frame: the EVM's 63/64 rule, applied by the EM (the layer-2 EVM does
+            /// not retain gas on its own), less a fixed reserve for the work after the call.
+            function forwardGas(reserve) -> g {
+                g := gas()
+                g := sub(g, div(g, 64))
+                switch gt(g, reserve)
+                case 1 { g := sub(g, reserve) }
+                default { g := 0 }
+            }
+
+            // ---------------------------------------------------------------- OVM calls
+            /// op 0x20-0x23 from code: checks that do not enter a frame, then the inner frame.
+            function ovmCall(op) {
+                let target := and(word(1), 0xffffffffffffffffffffffffffffffffffffffff)
+                let value := word(2)
+                let isCallOrCallcode := lt(op, 0x22)
+                if iszero(isCallOrCallcode) { value := 0 }
+                if and(eq(op, 0x20), and(gt(value, 0), field(F_STATIC()))) { fail() }
+                let callerFrame := sub(frames(), 1)
+                // A call that cannot start: too deep, or not enough balance. Return data cleared.
+                let cannot := gt(frames(), MAX_DEPTH_INDEX())
+                if and(isCallOrCallcode, lt(balanceOf(self()), value)) { cannot := 1 }
+                if cannot {
+                    tstore(add(frame(callerFrame), F_RDSIZE()), 0)
+                    mstore(0, 0)
+                    return(0, 32)
+                }
+                // inner request: 0xe0 || op || target || value || args
+                let argsLen := sub(calldatasize(), 97)
+                mstore8(0x100, 0xe0)
+                mstore(0x101, op)
+                mstore(0x121, target)
+                mstore(0x141, value)
+                calldatacopy(0x161, 97, argsLen)
+                let ok := call(forwardGas(20000), address(), 0, 0x100, add(0x61, argsLen), 0, 0)
+                keepReturnData(callerFrame)
+                replyWithReturnData(ok)
+            }
+
+            /// op 0xe0 (from the EM itself): one OVM frame, all of whose effects roll back together.
+            function innerCall() {
+                let op := word(0)
+                let target := word(1)
+                let value := word(2)
+                let parent := current()
+                let me := tload(add(parent, F_ADDRESS()))
+                let f := frames()
+                let b := frame(f)
+                switch op
+                case 0x20 { // CALL
+                    tstore(add(b, F_ADDRESS()), target)
+                    tstore(add(b, F_CALLER()), me)
+                    tstore(add(b, F_VALUE()), value)
+                    tstore(add(b, F_STATIC()), tload(add(parent, F_STATIC())))
+                    transfer(me, target, value)
+                }
+                case 0x21 { // CALLCODE: the caller's storage, value sent to itself
+                    tstore(add(b, F_ADDRESS()), me)
+                    tstore(add(b, F_CALLER()), me)
+                    tstore(add(b, F_VALUE()), value)
+                    tstore(add(b, F_STATIC()), tload(add(parent, F_STATIC())))
+                    transfer(me, me, value)
+                }
+                case 0x22 { // DELEGATECALL: the caller's whole context
+                    tstore(add(b, F_ADDRESS()), me)
+                    tstore(add(b, F_CALLER()), tload(add(parent, F_CALLER())))
+                    tstore(add(b, F_VALUE()), tload(add(parent, F_VALUE())))
+                    tstore(add(b, F_STATIC()), tload(add(parent, F_STATIC())))
+                }
+                default { // 0x23 STATICCALL
+                    tstore(add(b, F_ADDRESS()), target)
+                    tstore(add(b, F_CALLER()), me)
+                    tstore(add(b, F_VALUE()), 0)
+                    tstore(add(b, F_STATIC()), 1)
+                    transfer(me, target, 0)
+                }
+                tstore(add(b, F_CODE()), target)
+                let argsLen := sub(calldatasize(), 97)
+                calldatacopy(0x100, 97, argsLen)
+                if isPrecompile(target) {
+                    let okp := call(forwardGas(5000), target, 0, 0x100, argsLen, 0, 0)
+                    returndatacopy(0x100, 0, returndatasize())
+                    if iszero(okp) { revert(0x100, returndatasize()) }
+                    return(0x100, returndatasize())
+                }
+                let phys := physOf(target)
+                if iszero(phys) { return(0, 0) }
+                tstore(add(b, F_PHYS()), phys)
+                tstore(add(b, F_RDSIZE()), 0)
+                tstore(T_FRAMES(), add(f, 1))
+                let ok := call(forwardGas(5000), phys, 0, 0x100, argsLen, 0, 0)
+                tstore(T_FRAMES(), f)
+                returndatacopy(0x100, 0, returndatasize())
+                if iszero(ok) { revert(0x100, returndatasize()) }
+                return(0x100, returndatasize())
+            }
+
+            // ---------------------------------------------------------------- OVM creates
+            /// keccak(RLP([creator, nonce]))[12:], for nonce < 2^64.
+            function createAddress(creator, nonce) -> a {
+                mstore8(1, 0x94)
+                mstore(2, shl(96, creator))
+                let len := 23
+                switch lt(nonce, 0x80)
+                case 1 {
+                    switch nonce
+                    case 0 { mstore8(22, 0x80) }
+                    default { mstore8(22, nonce) }
+                }
+                default {
+                    let n := 0
+                    for { let x := nonce } x { x := shr(8, x) } { n := add(n, 1) }
+                    mstore8(22, add(0x80, n))
+                    for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                        mstore8(add(23, i), byte(add(sub(32, n), i), nonce))
+                    }
+                    len := add(23, n)
+                }
+                mstore8(0, add(0xc0, sub(len, 1)))
+                a := and(keccak256(0, len), 0xffffffffffffffffffffffffffffffffffffffff)
+            }
+
+            /// op 0x24 CREATE / 0x25 CREATE2 from code.
+            function ovmCreate(op) {
+                requireNotStatic()
+                let value := word(0)
+                let salt := word(1)
+                let codeLen := sub(calldatasize(), 65)
+                if gt(codeLen, 49152) { fail() } // EIP-3860: an exceptional halt of the creator
+                let callerFrame := sub(frames(), 1)
+                let me := self()
+                let nonce := nonceOf(me)
+                let cannot := lt(balanceOf(me), value)
+                if eq(nonce, 0xffffffffffffffff) { cannot := 1 }
+                if gt(frames(), MAX_DEPTH_INDEX()) { cannot := 1 }
+                if cannot {
+                    tstore(add(frame(callerFrame), F_RDSIZE()), 0)
+                    mstore(0, 0)
+                    return(0, 32)
+                }
+                setNonce(me, add(nonce, 1)) // EIP-161: bumped whether or not the create succeeds
+                let target := 0
+                switch op
+                case 0x24 { target := createAddress(me, nonce) }
+                default {
+                    calldatacopy(0x100, 65, codeLen)
+                    let codeHash := keccak256(0x100, codeLen)
+                    mstore(0, 0)
+                    mstore8(0x0b, 0xff)
+                    mstore(0x0c, shl(96, me))
+                    mstore(0x20, salt)
+                    mstore(0x40, codeHash)
+                    target := and(keccak256(0x0b, 85), 0xffffffffffffffffffffffffffffffffffffffff)
+                }
+                let ok := innerCreateCall(me, target, value, 65, codeLen)
+                keepReturnData(callerFrame)
+                if ok {
+                    // A successful create leaves no return data.
+                    tstore(add(frame(callerFrame), F_RDSIZE()), 0)
+                    mstore(0, target)
+                    return(0, 32)
+                }
+                replyWithReturnData(0)
+            }
+
+            /// Calls the inner create frame (0xe1 || creator || target || value || initcode).
+            function innerCreateCall(creator, target, value, codeOffset, codeLen) -> ok {
+                mstore8(0x100, 0xe1)
+                mstore(0x101, creator)
+                mstore(0x121, target)
+                mstore(0x141, value)
+                calldatacopy(0x161, codeOffset, codeLen)
+                ok := call(forwardGas(40000), address(), 0, 0x100, add(0x61, codeLen), 0, 0)
+            }
+
+            /// op 0xe1 (from the EM itself): a creation, all of whose effects roll back together.
+            /// Returns the original runtime code on success.
+            function innerCreate() {
+                let creator := word(0)
+                let target := word(1)
+                let value := word(2)
+                let codeLen := sub(calldatasize(), 97)
+                // Collision: the address has a nonce or code.
+                if or(gt(nonceOf(target), 0), gt(codeSizeOf(target), 0)) { fail() }
+                transfer(creator, target, value)
+                setNonce(target, 1)
+                markCreated(target)
+                // Transpile the initcode (init mode) with the built-in.
+                calldatacopy(0x100, 97, codeLen)
+                if iszero(staticcall(gas(), TRANSPILE_INIT(), 0x100, codeLen, 0, 0)) { fail() }
+                let initLen := returndatasize()
+                returndatacopy(0x100, 0, initLen)
+                let physSalt := hash2(target, incarnationOf(target))
+                // The physical address of the constructor, which will make requests as this frame.
+                let initHash := keccak256(0x100, initLen)
+                mstore(0, 0)
+                mstore8(0x0b, 0xff)
+                mstore(0x0c, shl(96, address()))
+                mstore(0x20, physSalt)
+                mstore(0x40, initHash)
+                let phys := and(keccak256(0x0b, 85), 0xffffffffffffffffffffffffffffffffffffffff)
+                let f := frames()
+                let b := frame(f)
+                tstore(add(b, F_ADDRESS()), target)
+                tstore(add(b, F_CODE()), target)
+                tstore(add(b, F_CALLER()), creator)
+                tstore(add(b, F_VALUE()), value)
+                tstore(add(b, F_STATIC()), 0)
+                tstore(add(b, F_PHYS()), phys)
+                tstore(add(b, F_RDSIZE()), 0)
+                tstore(T_FRAMES(), add(f, 1))
+                // The deploy frame spends whatever it is given on CREATE2; this frame keeps a reserve.
+                mstore8(0xe0, 0xe2)
+                mstore(0xe1, physSalt)
+                // initcode is at 0x100; shift it right behind the 33-byte header at 0xe0
+                // (copy through the return buffer, which still holds it)
+                returndatacopy(0x101, 0, initLen)
+                let ok := call(forwardGas(30000), address(), 0, 0xe0, add(33, initLen), 0, 0)
+                tstore(T_FRAMES(), f)
+                if iszero(ok) {
+                    returndatacopy(0x100, 0, returndatasize())
+                    revert(0x100, returndatasize())
+                }
+                returndatacopy(0, 0, 32)
+                let deployed := mload(0)
+                if iszero(eq(deployed, phys)) { fail() }
+                switch extcodesize(phys)
+                case 0 { setCode(target, 0) }
+                default { setCode(target, phys) }
+                // Reply the original runtime code.
+                let len := codeSizeOf(target)
+                if len {
+                    extcodecopy(phys, 0, 0, 12)
+                    let start := shr(224, mload(1))
+                    extcodecopy(phys, 0x100, start, len)
+                }
+                return(0x100, len)
+            }
+
+            /// op 0xe2 (from the EM itself): CREATE2 of the transpiled initcode with all its gas.
+            function innerDeploy() {
+                let physSalt := word(0)
+                let len := sub(calldatasize(), 33)
+                calldatacopy(0x100, 33, len)
+                let phys := create2(0, 0x100, len, physSalt)
+                if iszero(phys) {
+                    returndatacopy(0x100, 0, returndatasize())
+                    revert(0x100, returndatasize())
+                }
+                mstore(0, phys)
+                return(0, 32)
+            }
+
+            // ---------------------------------------------------------------- other requests
+            function context() {
+                let b := current()
+                mstore(0x000, tload(add(b, F_ADDRESS())))
+                mstore(0x020, tload(add(b, F_CALLER())))
+                mstore(0x040, tload(add(b, F_VALUE())))
+                mstore(0x060, tload(T_ORIGIN()))
+                mstore(0x080, tload(T_GASPRICE()))
+                mstore(0x0a0, tload(T_COINBASE()))
+                mstore(0x0c0, tload(T_TIMESTAMP()))
+                mstore(0x0e0, tload(T_NUMBER()))
+                mstore(0x100, tload(T_PREVRANDAO()))
+                mstore(0x120, tload(T_GASLIMIT()))
+                mstore(0x140, tload(T_CHAINID()))
+                mstore(0x160, tload(T_BASEFEE()))
+                mstore(0x180, tload(T_BLOBBASEFEE()))
+                mstore(0x1a0, 0)
+                mstore(0x1c0, 0)
+                return(0, 0x1e0)
+            }
+            function replyWord(v) { mstore(0, v) return(0, 32) }
+            function extCodeHash(a) -> h {
+                if and(existsOf(a), iszero(isEmpty(a))) {
+                    h := codeHashOf(a)
+                    if iszero(h) { h := 0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470 }
+                }
+            }
+            function extCodeCopy() {
+                let a := word(0)
+                let offset := word(1)
+                let len := word(2)
+                calldatacopy(0x100, calldatasize(), len) // zeros (and the memory it costs)
+                let phys := physOf(a)
+                let size := codeSizeOf(a)
+                if and(gt(phys, 0), lt(offset, size)) {
+                    extcodecopy(phys, 0, 0, 12)
+                    let start := shr(224, mload(1))
+                    let n := sub(size, offset)
+                    if gt(n, len) { n := len }
+                    extcodecopy(phys, 0x100, add(start, offset), n)
+                }
+                return(0x100, len)
+            }
+            function log(n) {
+                requireNotStatic()
+                let dataStart := add(1, mul(n, 32))
+                let dataLen := sub(calldatasize(), dataStart)
+                mstore(0x100, self())
+                calldatacopy(0x120, dataStart, dataLen)
+                let size := add(32, dataLen)
+                switch n
+                case 0 { log0(0x100, size) }
+                case 1 { log1(0x100, size, word(0)) }
+                case 2 { log2(0x100, size, word(0), word(1)) }
+                case 3 { log3(0x100, size, word(0), word(1), word(2)) }
+                default { log4(0x100, size, word(0), word(1), word(2), word(3)) }
+                return(0, 0)
+            }
+            function selfDestruct() {
+                requireNotStatic()
+                let me := self()
+                let heir := and(word(0), 0xffffffffffffffffffffffffffffffffffffffff)
+                let bal := balanceOf(me)
+                switch eq(heir, me)
+                case 0 { transfer(me, heir, bal) }
+                default {
+                    touch(me)
+                    // EIP-6780: a contract created in this transaction burns its balance.
+                    if createdInTx(me) { setBalance(me, 0) }
+                }
+                if createdInTx(me) { scheduleDestruction(me) }
+                if eq(frames(), 2) { tstore(T_TOP_SELFDESTRUCTED(), 1) }
+                return(0, 0)
+            }
+            function returnDataCopy() {
+                let offset := word(0)
+                let len := word(1)
+                let f := sub(frames(), 1)
+                let size := tload(add(frame(f), F_RDSIZE()))
+                if gt(add(offset, len), size) { fail() }
+                if lt(add(offset, len), offset) { fail() }
+                let base := hash2(f, TAG(30))
+                let words := div(add(size, 31), 32)
+                for { let i := 0 } lt(i, words) { i := add(i, 1) } {
+                    mstore(add(0x100, mul(i, 32)), tload(add(base, i)))
+                }
+                return(add(0x100, offset), len)
+            }
+
+            // ---------------------------------------------------------------- sequencer
+            /// op 0xf0: count || (address, balance, nonce, code contract, slots, (key, value)*)*
+            function genesis() {
+                let count := word(0)
+                let p := 1
+                for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                    let a := word(p)
+                    setExists(a)
+                    sstore(aslot(a, 1), word(add(p, 1)))
+                    sstore(aslot(a, 0), word(add(p, 2)))
+                    let phys := word(add(p, 3))
+                    if phys { setCode(a, phys) }
+                    let slots := word(add(p, 4))
+                    p := add(p, 5)
+                    for { let j := 0 } lt(j, slots) { j := add(j, 1) } {
+                        storeSlot(a, word(p), word(add(p, 1)))
+                        p := add(p, 2)
+                    }
+                }
+                return(0, 0)
+            }
+
+            function intrinsicGas(isCreate, dataStart, dataLen, accessAddresses, accessKeys) -> g {
+                g := 21000
+                for { let i := 0 } lt(i, dataLen) { i := add(i, 1) } {
+                    switch byte(0, calldataload(add(dataStart, i)))
+                    case 0 { g := add(g, 4) }
+                    default { g := add(g, 16) }
+                }
+                if isCreate { g := add(g, add(32000, mul(2, div(add(dataLen, 31), 32)))) }
+                g := add(g, add(mul(2400, accessAddresses), mul(1900, accessKeys)))
+            }
+
+            /// op 0xf1: a transaction. Words: 0 sender, 1 to, 2 is-create, 3 value, 4 gas limit,
+            /// 5 effective gas price, 6 upfront balance required (gas limit x max fee + blob fees),
+            /// 7 upfront charge (gas limit x effective price + blob fee), 8 access-list addresses,
+            /// 9 access-list keys, 10 nonce, 11 coinbase, 12 timestamp, 13 number, 14 prevrandao,
+            /// 15 block gas limit, 16 chain id, 17 base fee, 18 blob base fee, 19 blob count,
+            /// then the blob hashes, then the data.
+            /// Reply: status (0 rejected, 1 success, 2 failure), rejection code or created address,
+            /// top frame self-destructed, then the output.
+            function runTx() {
+                let sender := word(0)
+                let to := word(1)
+                let isCreate := word(2)
+                let value := word(3)
+                let gasLimit := word(4)
+                let nblobs := word(19)
+                let dataStart := add(1, mul(add(20, nblobs), 32))
+                let dataLen := sub(calldatasize(), dataStart)
+                // Validation, in the EVM's order.
+                if and(isCreate, gt(dataLen, 49152)) { rejectTx(2) }
+                if gt(intrinsicGas(isCreate, dataStart, dataLen, word(8), word(9)), gasLimit) { rejectTx(1) }
+                if codeSizeOf(sender) { rejectTx(3) }
+                let nonce := nonceOf(sender)
+                if eq(nonce, 0xffffffffffffffff) { rejectTx(6) }
+                if gt(word(10), nonce) { rejectTx(4) }
+                if lt(word(10), nonce) { rejectTx(5) }
+                let required := add(word(6), value)
+                if or(lt(required, value), lt(balanceOf(sender), required)) { rejectTx(7) }
+
+                tstore(T_ORIGIN(), sender)
+                tstore(T_GASPRICE(), word(5))
+                tstore(T_COINBASE(), word(11))
+                tstore(T_TIMESTAMP(), word(12))
+                tstore(T_NUMBER(), word(13))
+                tstore(T_PREVRANDAO(), word(14))
+                tstore(T_GASLIMIT(), word(15))
+                tstore(T_CHAINID(), word(16))
+                tstore(T_BASEFEE(), word(17))
+                tstore(T_BLOBBASEFEE(), word(18))
+                tstore(T_NBLOBS(), nblobs)
+                for { let i := 0 } lt(i, nblobs) { i := add(i, 1) } { tstore(add(0x100, i), word(add(20, i))) }
+
+                // Frame 0 is the sender.
+                let b := frame(0)
+                tstore(add(b, F_ADDRESS()), sender)
+                tstore(add(b, F_CALLER()), 0)
+                tstore(add(b, F_STATIC()), 0)
+                tstore(add(b, F_PHYS()), 0)
+                tstore(T_FRAMES(), 1)
+
+                let upfront := word(7)
+                setBalance(sender, sub(balanceOf(sender), upfront))
+                setNonce(sender, add(nonce, 1))
+                touch(sender)
+
+                let ok := 0
+                let created := 0
+                switch isCreate
+                case 0 {
+                    mstore8(0x100, 0xe0)
+                    mstore(0x101, 0x20)
+                    mstore(0x121, to)
+                    mstore(0x141, value)
+                    calldatacopy(0x161, dataStart, dataLen)
+                    ok := call(forwardGas(200000), address(), 0, 0x100, add(0x61, dataLen), 0, 0)
+                }
+                default {
+                    created := createAddress(sender, nonce)
+                    ok := innerCreateCall(sender, created, value, dataStart, dataLen)
+                    if iszero(ok) { created := 0 }
+                }
+                let outLen := returndatasize()
+                returndatacopy(0x400, 0, outLen)
+                // End of transaction: EIP-6780 destructions, then EIP-161 clearing of touched empties.
+                let n := tload(T_DESTROY_LEN())
+                for { let i := 0 } lt(i, n) { i := add(i, 1) } { destroy(tload(add(0x300000, i))) }
+                n := tload(T_TOUCHED_LEN())
+                for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                    let a := tload(add(0x200000, i))
+                    if and(existsOf(a), isEmpty(a)) { destroy(a) }
+                }
+                // Fees are the one thing the OVM does not charge: the upfront charge goes back.
+                if upfront {
+                    setBalance(sender, add(balanceOf(sender), upfront))
+                }
+                let top := tload(T_TOP_SELFDESTRUCTED())
+                tstore(T_FRAMES(), 0)
+                mstore(0x340, sub(2, ok))
+                mstore(0x360, created)
+                mstore(0x380, top)
+                mcopy(0x3a0, 0x400, outLen)
+                return(0x340, add(0x60, outLen))
+            }
+            function rejectTx(code) {
+                mstore(0, 0)
+                mstore(0x20, code)
+                mstore(0x40, 0)
+                return(0, 0x60)
+            }
+
+            /// op 0xf2: every account the EM has listed:
+            /// count || (address, exists, balance, nonce, code contract, keys, (key, value)*)*
+            function dump() {
+                let count := sload(keccak256Of1(TAG(11)))
+                let p := 0x20
+                for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                    let a := sload(hash2(TAG(12), i))
+                    let keys := sload(aslot(a, 8))
+                    let inc := incarnationOf(a)
+                    mstore(add(0x80, p), a)
+                    mstore(add(0xa0, p), existsOf(a))
+                    mstore(add(0xc0, p), balanceOf(a))
+                    mstore(add(0xe0, p), nonceOf(a))
+                    mstore(add(0x100, p), physOf(a))
+                    mstore(add(0x120, p), keys)
+                    p := add(p, 0xc0)
+                    for { let j := 0 } lt(j, keys) { j := add(j, 1) } {
+                        let key := sload(hash3(a, TAG(9), j))
+                        let value := sload(hash3(a, inc, key))
+                        mstore(add(0x80, p), key)
+                        mstore(add(0xa0, p), value)
+                        p := add(p, 0x40)
+                    }
+                }
+                mstore(0x80, count)
+                return(0x80, p)
+            }
+
+            // ---------------------------------------------------------------- dispatch
+            let op := byte(0, calldataload(0))
+            if eq(caller(), address()) {
+                switch op
+                case 0xe0 { innerCall() }
+                case 0xe1 { innerCreate() }
+                case 0xe2 { innerDeploy() }
+                default { fail() }
+            }
+            if eq(caller(), SEQUENCER()) {
+                switch op
+                case 0xf0 { genesis() }
+                case 0xf1 { runTx() }
+                case 0xf2 { dump() }
+                default { fail() }
+            }
+            requireActiveFrame()
+            switch op
+            case 0x01 { context() }
+            case 0x02 { replyWord(sload(storageSlot(self(), word(0)))) }
+            case 0x03 {
+                requireNotStatic()
+                storeSlot(self(), word(0), word(1))
+                return(0, 0)
+            }
+            case 0x04 { replyWord(tload(hash3(self(), TAG(40), word(0)))) }
+            case 0x05 {
+                requireNotStatic()
+                tstore(hash3(self(), TAG(40), word(0)), word(1))
+                return(0, 0)
+            }
+            case 0x06 { replyWord(balanceOf(and(word(0), 0xffffffffffffffffffffffffffffffffffffffff))) }
+            case 0x07 { replyWord(balanceOf(self())) }
+            case 0x08 { replyWord(codeSizeOf(and(word(0), 0xffffffffffffffffffffffffffffffffffffffff))) }
+            case 0x09 { replyWord(extCodeHash(and(word(0), 0xffffffffffffffffffffffffffffffffffffffff))) }
+            case 0x0a { extCodeCopy() }
+            case 0x0b { replyWord(blockhash(word(0))) }
+            case 0x0c {
+                let i := word(0)
+                let h := 0
+                if lt(i, tload(T_NBLOBS())) { h := tload(add(0x100, i)) }
+                replyWord(h)
+            }
+            case 0x10 { log(0) }
+            case 0x11 { log(1) }
+            case 0x12 { log(2) }
+            case 0x13 { log(3) }
+            case 0x14 { log(4) }
+            case 0x20 { ovmCall(op) }
+            case 0x21 { ovmCall(op) }
+            case 0x22 { ovmCall(op) }
+            case 0x23 { ovmCall(op) }
+            case 0x24 { ovmCreate(op) }
+            case 0x25 { ovmCreate(op) }
+            case 0x26 { selfDestruct() }
+            case 0x27 { returnDataCopy() }
+            default { fail() }
+        }
+    }
+}
