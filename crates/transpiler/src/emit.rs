@@ -1,0 +1,389 @@
+//! Emission of the whole transpiled code: header, prologue, body, routines, jump table, original.
+
+use crate::analysis::{self, Block, Guard, Instruction};
+use crate::asm::{Asm, Label, LabelTooWide};
+use crate::layout::*;
+use crate::opcodes::*;
+use crate::routines::{emit_saturating_add_label, emit_saturating_add_s, JumpTable, Routine, RoutineSpan, Routines};
+use crate::{Mode, Sections, Transpiled};
+
+/// The analysed original code.
+pub struct Program<'c> {
+    pub code: &'c [u8],
+    pub mode: Mode,
+    pub instructions: Vec<Instruction>,
+    pub is_jumpdest: Vec<bool>,
+    pub blocks: Vec<Block>,
+    /// `folds[i]`: instruction `i` is a PUSH whose value instruction `i + 1` consumes as a
+    /// foldable operand (a jump destination or a memory offset on top of the stack).
+    pub folds: Vec<bool>,
+    /// Jump-table entries: original PCs up to the last JUMPDEST.
+    pub table_entries: usize,
+}
+
+impl<'c> Program<'c> {
+    pub fn analyse(code: &'c [u8], mode: Mode) -> Self {
+        let instructions = analysis::decode(code);
+        let is_jumpdest = analysis::jumpdest_map(code, &instructions);
+        let blocks = analysis::blocks(&instructions);
+        let folds = (0..instructions.len())
+            .map(|i| {
+                is_push(instructions[i].opcode)
+                    && instructions.get(i + 1).is_some_and(|next| consumes_folded_top(next.opcode, mode))
+            })
+            .collect();
+        let table_entries = is_jumpdest.iter().rposition(|&d| d).map_or(0, |last| last + 1);
+        Program { code, mode, instructions, is_jumpdest, blocks, folds, table_entries }
+    }
+}
+
+/// Instructions whose top operand, when pushed just before, is transformed at transpile time.
+fn consumes_folded_top(opcode: u8, mode: Mode) -> bool {
+    match opcode {
+        JUMP | JUMPI | MLOAD | MSTORE | MSTORE8 | KECCAK256 | CALLDATACOPY | CODECOPY | MCOPY | REVERT => true,
+        RETURN => mode == Mode::Runtime,
+        _ => false,
+    }
+}
+
+/// Context opcodes and their snapshot word.
+fn context_word(opcode: u8) -> Option<ContextWord> {
+    Some(match opcode {
+        ADDRESS => ContextWord::Address,
+        CALLER => ContextWord::Caller,
+        CALLVALUE => ContextWord::CallValue,
+        ORIGIN => ContextWord::Origin,
+        GASPRICE => ContextWord::GasPrice,
+        COINBASE => ContextWord::Coinbase,
+        TIMESTAMP => ContextWord::Timestamp,
+        NUMBER => ContextWord::Number,
+        PREVRANDAO => ContextWord::PrevRandao,
+        GASLIMIT => ContextWord::GasLimit,
+        CHAINID => ContextWord::ChainId,
+        BASEFEE => ContextWord::BaseFee,
+        BLOBBASEFEE => ContextWord::BlobBaseFee,
+        _ => return None,
+    })
+}
+
+/// Opcodes replaced by a call to a routine.
+fn has_routine(opcode: u8, mode: Mode) -> bool {
+    match opcode {
+        SLOAD | SSTORE | TLOAD | TSTORE | BALANCE | SELFBALANCE | EXTCODESIZE | EXTCODEHASH | EXTCODECOPY
+        | BLOCKHASH | BLOBHASH | LOG0..=LOG4 | CALL | CALLCODE | DELEGATECALL | STATICCALL | CREATE | CREATE2
+        | SELFDESTRUCT | RETURNDATACOPY => true,
+        RETURN => mode == Mode::Init,
+        _ => false,
+    }
+}
+
+/// Why one assembly attempt stopped.
+pub enum AssemblyError {
+    LabelTooWide,
+    TooLarge(usize),
+}
+
+impl From<LabelTooWide> for AssemblyError {
+    fn from(_: LabelTooWide) -> Self {
+        AssemblyError::LabelTooWide
+    }
+}
+
+/// Assembles with label width `width` (2 or 3 bytes).
+pub fn assemble(program: &Program, width: usize) -> Result<Transpiled, AssemblyError> {
+    let table_len = program.table_entries * width;
+    if table_len + program.code.len() > MAX_CODE_LEN {
+        return Err(AssemblyError::TooLarge(table_len + program.code.len()));
+    }
+    let mut e = Emitter::new(program, width);
+    e.header();
+    let prologue_start = e.asm.len();
+    e.prologue();
+    let body_start = e.asm.len();
+    e.body()?;
+    let routines_start = e.asm.len();
+    let routines = e.routines.emit_all(
+        &mut e.asm,
+        program.mode,
+        JumpTable { label: e.table, entries: program.table_entries as u64 },
+    );
+    let jump_table_start = e.asm.len();
+    e.jump_table();
+    let original_start = e.asm.len();
+    e.asm.bind(e.original);
+    e.asm.raw(program.code);
+    if e.asm.len() > MAX_CODE_LEN {
+        return Err(AssemblyError::TooLarge(e.asm.len()));
+    }
+    let pc_map = std::mem::take(&mut e.pc_map);
+    let code = e.asm.finish()?;
+    Ok(Transpiled {
+        code,
+        original_start,
+        original_len: program.code.len(),
+        pc_map,
+        mode: program.mode,
+        sections: Sections {
+            prologue: prologue_start..body_start,
+            body: body_start..routines_start,
+            routines: routines_start..jump_table_start,
+            jump_table: jump_table_start..original_start,
+        },
+        routines: routines.into_iter().map(|RoutineSpan { name, start, end }| (name, start..end)).collect(),
+        jump_table_width: width,
+        jump_table_entries: program.table_entries,
+    })
+}
+
+struct Emitter<'p, 'c> {
+    program: &'p Program<'c>,
+    asm: Asm,
+    routines: Routines,
+    /// Physical label of each original JUMPDEST, by position in `jumpdest_pcs`.
+    jumpdest_pcs: Vec<u32>,
+    jumpdest_labels: Vec<Label>,
+    table: Label,
+    original: Label,
+    pc_map: Vec<(u32, u32)>,
+}
+
+impl<'p, 'c> Emitter<'p, 'c> {
+    fn new(program: &'p Program<'c>, width: usize) -> Self {
+        let mut asm = Asm::new(width);
+        let jumpdest_pcs: Vec<u32> =
+            program.instructions.iter().filter(|i| i.opcode == JUMPDEST).map(|i| i.pc).collect();
+        let jumpdest_labels = jumpdest_pcs.iter().map(|_| asm.new_label()).collect();
+        let table = asm.new_label();
+        let original = asm.new_label();
+        Emitter {
+            program,
+            asm,
+            routines: Routines::new(),
+            jumpdest_pcs,
+            jumpdest_labels,
+            table,
+            original,
+            pc_map: Vec::with_capacity(program.instructions.len()),
+        }
+    }
+
+    fn jumpdest_label(&self, pc: u32) -> Option<Label> {
+        self.jumpdest_pcs.binary_search(&pc).ok().map(|i| self.jumpdest_labels[i])
+    }
+
+    /// `PUSH4 start POP PUSH4 len POP`.
+    fn header(&mut self) {
+        self.asm.push_label_sized(self.original, 4);
+        self.asm.op(POP);
+        self.asm.op(PUSH4);
+        self.asm.raw(&(self.program.code.len() as u32).to_be_bytes());
+        self.asm.op(POP);
+    }
+
+    /// Memory to S, then `CALL(GAS, EM, 0, REQUEST, 1, CONTEXT, 15 * 32)` with op CONTEXT,
+    /// so the reply lands directly in the snapshot.
+    fn prologue(&mut self) {
+        self.asm.op(PUSH0);
+        self.asm.push_u64((S - 32) as u64);
+        self.asm.op(MSTORE);
+        self.asm.push_u64(OP_CONTEXT as u64);
+        self.asm.push_u64(SCRATCH_REQUEST as u64);
+        self.asm.op(MSTORE8);
+        self.asm.push_u64((CONTEXT_WORDS * 32) as u64);
+        self.asm.push_u64(SCRATCH_CONTEXT as u64);
+        self.asm.push_u64(1);
+        self.asm.push_u64(SCRATCH_REQUEST as u64);
+        self.asm.op(PUSH0);
+        self.asm.push_bytes(&EM_ADDRESS);
+        self.asm.ops(&[GAS, CALL, ISZERO]);
+        let fail = self.routines.label(&mut self.asm, Routine::Fail);
+        self.asm.push_label(fail);
+        self.asm.op(JUMPI);
+    }
+
+    fn body(&mut self) -> Result<(), AssemblyError> {
+        for block in &self.program.blocks {
+            for i in block.first..block.end {
+                let ins = self.program.instructions[i];
+                self.pc_map.push((ins.pc, self.asm.len() as u32));
+                if i == block.first {
+                    self.block_entry(ins, block.guard);
+                    if ins.opcode == JUMPDEST {
+                        continue;
+                    }
+                }
+                self.instruction(i);
+                if self.asm.len() > MAX_CODE_LEN {
+                    return Err(AssemblyError::TooLarge(self.asm.len()));
+                }
+            }
+        }
+        // Falling off the end of the original code stops, as natively.
+        self.asm.op(STOP);
+        Ok(())
+    }
+
+    /// A block's JUMPDEST (if any) and then its STACKGUARD.
+    fn block_entry(&mut self, first: Instruction, guard: Guard) {
+        if first.opcode == JUMPDEST {
+            let label = self.jumpdest_label(first.pc).expect("every JUMPDEST has a label");
+            self.asm.bind(label);
+            self.asm.op(JUMPDEST);
+        }
+        match guard {
+            Guard::None => {}
+            Guard::Check { min, limit } => {
+                self.asm.op(PUSH4);
+                self.asm.raw(&Guard::word(min, limit).to_be_bytes());
+                self.asm.op(STACKGUARD);
+            }
+            Guard::AlwaysOverflow => {
+                let overflow = self.routines.label(&mut self.asm, Routine::Overflow);
+                self.asm.push_label(overflow);
+                self.asm.op(JUMP);
+            }
+        }
+    }
+
+    fn instruction(&mut self, i: usize) {
+        let ins = self.program.instructions[i];
+        let top_folded = i > 0 && self.program.folds[i - 1];
+        let mode = self.program.mode;
+        match ins.opcode {
+            op if is_push(op) => self.push(i),
+            JUMP if top_folded => self.asm.op(JUMP),
+            JUMPI if top_folded => self.asm.op(JUMPI),
+            JUMP => self.dynamic_jump(),
+            JUMPI => {
+                // [cond, dest] -> [dest, cond]: only a taken branch looks the destination up,
+                // so a not-taken JUMPI never faults on its destination.
+                self.asm.op(SWAP1);
+                let jump = self.routines.label(&mut self.asm, Routine::Jump);
+                self.asm.push_label(jump);
+                self.asm.ops(&[JUMPI, POP]);
+            }
+            MLOAD | MSTORE | MSTORE8 | KECCAK256 | CALLDATACOPY | REVERT | RETURN if !has_routine(ins.opcode, mode) => {
+                self.relocate_top_unless(top_folded);
+                self.asm.op(ins.opcode);
+            }
+            MCOPY => {
+                self.relocate_top_unless(top_folded);
+                self.asm.op(SWAP1);
+                emit_saturating_add_s(&mut self.asm);
+                self.asm.ops(&[SWAP1, MCOPY]);
+            }
+            CODECOPY => {
+                self.relocate_top_unless(top_folded);
+                self.asm.op(SWAP1);
+                emit_saturating_add_label(&mut self.asm, self.original);
+                self.asm.ops(&[SWAP1, CODECOPY]);
+            }
+            MSIZE => {
+                self.asm.op(MSIZE);
+                self.asm.push_u64(S as u64);
+                self.asm.ops(&[SWAP1, SUB]);
+            }
+            CODESIZE => self.asm.push_u64(self.program.code.len() as u64),
+            PC => self.asm.push_u64(ins.pc as u64),
+            RETURNDATASIZE => {
+                self.asm.push_u64(SCRATCH_RDSIZE as u64);
+                self.asm.op(MLOAD);
+            }
+            op if context_word(op).is_some() => {
+                self.asm.push_u64(context_word(op).map_or(0, |w| w.slot()) as u64);
+                self.asm.op(MLOAD);
+            }
+            op if has_routine(op, mode) => {
+                self.call_routine(Routine::Entry(op));
+                if op == SELFDESTRUCT {
+                    self.asm.op(STOP);
+                }
+            }
+            STACKGUARD => self.asm.op(STACKGUARD_REPLACEMENT),
+            // Pure instructions, JUMPDEST-less GAS, INVALID and undefined opcodes: unchanged.
+            op => self.asm.op(op),
+        }
+    }
+
+    fn relocate_top_unless(&mut self, folded: bool) {
+        if !folded {
+            emit_saturating_add_s(&mut self.asm);
+        }
+    }
+
+    /// A PUSH, copied, or with its value transformed for the instruction that consumes it.
+    fn push(&mut self, i: usize) {
+        let ins = self.program.instructions[i];
+        let immediate = ins.immediate(self.program.code);
+        if !self.program.folds[i] {
+            self.asm.op(ins.opcode);
+            self.asm.raw(&immediate.padded());
+            return;
+        }
+        let value = immediate.word();
+        match self.program.instructions[i + 1].opcode {
+            JUMP | JUMPI => match self.static_destination(&value) {
+                Some(label) => self.asm.push_label(label),
+                // Physical 0 is not a JUMPDEST: the jump halts with InvalidJump, as natively.
+                None => self.asm.op(PUSH0),
+            },
+            _ => self.asm.push_bytes(&saturating_add_s(value)),
+        }
+    }
+
+    fn static_destination(&self, value: &[u8; 32]) -> Option<Label> {
+        if value[..28].iter().any(|&b| b != 0) {
+            return None;
+        }
+        let pc = u32::from_be_bytes([value[28], value[29], value[30], value[31]]);
+        self.jumpdest_label(pc)
+    }
+
+    fn dynamic_jump(&mut self) {
+        let jump = self.routines.label(&mut self.asm, Routine::Jump);
+        self.asm.push_label(jump);
+        self.asm.op(JUMP);
+    }
+
+    /// `PUSHw ret PUSHw routine JUMP ret: JUMPDEST`.
+    fn call_routine(&mut self, routine: Routine) {
+        let back = self.asm.new_label();
+        let entry = self.routines.label(&mut self.asm, routine);
+        self.asm.push_label(back);
+        self.asm.push_label(entry);
+        self.asm.op(JUMP);
+        self.asm.bind(back);
+        self.asm.op(JUMPDEST);
+    }
+
+    /// One `w`-byte physical PC per original PC up to the last JUMPDEST, 0 where none.
+    fn jump_table(&mut self) {
+        self.asm.bind(self.table);
+        let width = self.asm.width();
+        for pc in 0..self.program.table_entries {
+            if self.program.is_jumpdest[pc] {
+                let label = self.jumpdest_label(pc as u32).expect("every JUMPDEST has a label");
+                self.asm.label_bytes(label, width);
+            } else {
+                self.asm.raw(&[0u8; 3][..width]);
+            }
+        }
+    }
+}
+
+/// `x < 2^255 ? x + S : 2^256 - 1`, the value the relocation sequence computes.
+pub fn saturating_add_s(mut value: [u8; 32]) -> [u8; 32] {
+    if value[0] & 0x80 != 0 {
+        return [0xff; 32];
+    }
+    let mut carry = S as u64;
+    for byte in value.iter_mut().rev() {
+        let sum = *byte as u64 + (carry & 0xff);
+        *byte = sum as u8;
+        carry = (carry >> 8) + (sum >> 8);
+        if carry == 0 {
+            break;
+        }
+    }
+    value
+}

@@ -1,0 +1,139 @@
+//! The numbers shared by the transpiler, the ExecutionManager and the layer-2 EVM.
+//!
+//! This module is the single source of truth for the physical layout of transpiled code: the EM
+//! and the layer-2 EVM import these constants instead of repeating them (see ARCHITECTURE.md,
+//! "The OVM design").
+
+/// The ExecutionManager's physical address, `0x4200…00`.
+pub const EM_ADDRESS: [u8; 20] = address_with_last_byte(0x00);
+/// The built-in that transpiles runtime code (`0x4200…01`).
+pub const TRANSPILE_RUNTIME_ADDRESS: [u8; 20] = address_with_last_byte(0x01);
+/// The built-in that transpiles init code (`0x4200…02`).
+pub const TRANSPILE_INIT_ADDRESS: [u8; 20] = address_with_last_byte(0x02);
+
+const fn address_with_last_byte(last: u8) -> [u8; 20] {
+    let mut address = [0u8; 20];
+    address[0] = 0x42;
+    address[19] = last;
+    address
+}
+
+/// The opcode the layer-2 EVM gives to STACKGUARD (unassigned in Cancun).
+pub const STACKGUARD: u8 = 0x0c;
+/// What an original `0x0c` byte becomes: another byte that is undefined in Cancun, so it still
+/// halts with "opcode not found" instead of running as STACKGUARD.
+pub const STACKGUARD_REPLACEMENT: u8 = 0x0d;
+/// The native stack limit that STACKGUARD enforces.
+pub const NATIVE_STACK_LIMIT: usize = 1024;
+/// Extra physical stack items the layer-2 EVM allows transpiled temporaries.
+pub const STACK_HEADROOM: usize = 64;
+
+/// Length of the header `PUSH4 start POP PUSH4 len POP`.
+pub const HEADER_LEN: usize = 12;
+/// Offset of the 4-byte big-endian original-code start inside the header.
+pub const HEADER_START_FIELD: usize = 1;
+/// Offset of the 4-byte big-endian original-code length inside the header.
+pub const HEADER_LEN_FIELD: usize = 7;
+
+/// Largest input the transpiler accepts, and largest output it produces.
+pub const MAX_CODE_LEN: usize = 1 << 24;
+
+/// EIP-170: the largest runtime code a constructor may return (checked on the original code).
+pub const MAX_RUNTIME_CODE_LEN: usize = 0x6000;
+
+/// Size of the scratch area: program memory lives at physical `logical + S`.
+pub const S: usize = 0x600;
+
+// ---- scratch table (ARCHITECTURE.md, "Memory: relocation by S") ----
+
+/// Return address of the running routine.
+pub const SCRATCH_RETURN_ADDRESS: usize = 0x000;
+/// Op id of the running routine.
+pub const SCRATCH_OP_ID: usize = 0x020;
+/// Spilled operand `A0` (the native top of stack); `A_i` is at `SCRATCH_ARGS + 32 * i`.
+pub const SCRATCH_ARGS: usize = 0x040;
+/// Number of operand slots `A0..A6`.
+pub const SCRATCH_ARG_COUNT: usize = 7;
+/// `RDSIZE`: size of the last OVM call's return data.
+pub const SCRATCH_RDSIZE: usize = 0x120;
+/// `RDFRESH`: 1 while the physical return buffer still holds that call's reply.
+pub const SCRATCH_RDFRESH: usize = 0x140;
+/// Jump-table read buffer (one word; the entry lands right-aligned).
+pub const SCRATCH_JUMP_BUFFER: usize = 0x160;
+/// Request buffer: op byte here, 32-byte words from `SCRATCH_REQUEST + 1`.
+pub const SCRATCH_REQUEST: usize = 0x180;
+/// End (exclusive) of the request buffer.
+pub const SCRATCH_REQUEST_END: usize = 0x2a0;
+/// Saved bytes under a request header written in front of program memory.
+pub const SCRATCH_SAVED: usize = 0x2a0;
+/// End (exclusive) of the saved-bytes area.
+pub const SCRATCH_SAVED_END: usize = 0x360;
+/// Context snapshot, `CONTEXT_WORDS` words in `ContextWord` order.
+pub const SCRATCH_CONTEXT: usize = 0x360;
+/// Number of words in the context snapshot (and in the EM's CONTEXT reply).
+pub const CONTEXT_WORDS: usize = 15;
+/// Pad in front of program memory, where headers written before low-offset data land.
+pub const SCRATCH_PAD: usize = 0x540;
+
+/// Address of spilled operand `A_i`.
+pub const fn scratch_arg(i: usize) -> usize {
+    SCRATCH_ARGS + 32 * i
+}
+
+/// The words of the context snapshot, in order (index = word number).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContextWord {
+    Address = 0,
+    Caller,
+    CallValue,
+    Origin,
+    GasPrice,
+    Coinbase,
+    Timestamp,
+    Number,
+    PrevRandao,
+    GasLimit,
+    ChainId,
+    BaseFee,
+    BlobBaseFee,
+    /// Reserved for the virtual gas counter (gas-exact execution, later).
+    VirtualGas,
+    Reserved,
+}
+
+impl ContextWord {
+    /// Scratch address of this word.
+    pub const fn slot(self) -> usize {
+        SCRATCH_CONTEXT + 32 * self as usize
+    }
+}
+
+// ---- op ids of EM requests (ARCHITECTURE.md, "Calling convention") ----
+
+pub const OP_CONTEXT: u8 = 0x01;
+pub const OP_SLOAD: u8 = 0x02;
+pub const OP_SSTORE: u8 = 0x03;
+pub const OP_TLOAD: u8 = 0x04;
+pub const OP_TSTORE: u8 = 0x05;
+pub const OP_BALANCE: u8 = 0x06;
+pub const OP_SELFBALANCE: u8 = 0x07;
+pub const OP_EXTCODESIZE: u8 = 0x08;
+pub const OP_EXTCODEHASH: u8 = 0x09;
+pub const OP_EXTCODECOPY: u8 = 0x0a;
+pub const OP_BLOCKHASH: u8 = 0x0b;
+pub const OP_BLOBHASH: u8 = 0x0c;
+/// `LOGn` is `OP_LOG0 + n`.
+pub const OP_LOG0: u8 = 0x10;
+pub const OP_CALL: u8 = 0x20;
+pub const OP_CALLCODE: u8 = 0x21;
+pub const OP_DELEGATECALL: u8 = 0x22;
+pub const OP_STATICCALL: u8 = 0x23;
+pub const OP_CREATE: u8 = 0x24;
+pub const OP_CREATE2: u8 = 0x25;
+pub const OP_SELFDESTRUCT: u8 = 0x26;
+pub const OP_RETURNDATACOPY: u8 = 0x27;
+
+/// Bytes of a request header with `words` words: the op byte and the words.
+pub const fn request_header_len(words: usize) -> usize {
+    1 + 32 * words
+}

@@ -1,0 +1,539 @@
+//! The shared routines at the end of the body: one entry per kind of replaced instruction, a few
+//! shared bodies, the dynamic-jump lookup, the overflow loop and the failure exit.
+//!
+//! Contract with a call site: `PUSHw ret PUSHw entry JUMP ret: JUMPDEST`. An entry stores `ret`
+//! at `SCRATCH_RETURN_ADDRESS`, spills the native operands (top first) into `A0, A1, ...`, writes
+//! its op id at `SCRATCH_OP_ID`, does its work on a shallow stack and returns with
+//! `PUSH0 MLOAD JUMP`, leaving the native results in place of the operands.
+
+use std::collections::BTreeSet;
+
+use crate::asm::{Asm, Label};
+use crate::layout::*;
+use crate::opcodes::*;
+use crate::Mode;
+
+/// Everything that can be emitted after the body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Routine {
+    /// Entry point for a replaced original opcode.
+    Entry(u8),
+    /// A request of `inputs` words, replying one word if `output`.
+    WordRequest { inputs: u8, output: bool },
+    /// Body shared by CALL, CALLCODE, DELEGATECALL, STATICCALL.
+    Call,
+    /// Body shared by CREATE, CREATE2.
+    Create,
+    /// Dynamic JUMP/JUMPI: looks the destination up in the jump table.
+    Jump,
+    /// Grows the stack until it overflows (a block that always overflows first).
+    Overflow,
+    /// `INVALID`: a failed EM request halts exceptionally, as the native instruction would.
+    Fail,
+}
+
+impl Routine {
+    pub fn name(self) -> String {
+        match self {
+            Routine::Entry(opcode) => info(opcode).name.to_string(),
+            Routine::WordRequest { inputs, output } => {
+                format!("word request ({inputs} in, {} out)", output as u8)
+            }
+            Routine::Call => "call body".into(),
+            Routine::Create => "create body".into(),
+            Routine::Jump => "dynamic jump".into(),
+            Routine::Overflow => "stack overflow".into(),
+            Routine::Fail => "fail (INVALID)".into(),
+        }
+    }
+}
+
+/// Where the jump table is, for the dynamic-jump routine.
+#[derive(Clone, Copy)]
+pub struct JumpTable {
+    pub label: Label,
+    pub entries: u64,
+}
+
+/// A routine's place in the output, for the disassembler.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoutineSpan {
+    pub name: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The routines referenced so far, emitted on demand (unused ones cost nothing).
+pub struct Routines {
+    labels: std::collections::BTreeMap<Routine, Label>,
+}
+
+impl Routines {
+    pub fn new() -> Self {
+        Routines { labels: Default::default() }
+    }
+
+    /// The label of `routine`, which will then be emitted.
+    pub fn label(&mut self, asm: &mut Asm, routine: Routine) -> Label {
+        *self.labels.entry(routine).or_insert_with(|| asm.new_label())
+    }
+
+    /// Emits every referenced routine, including those referenced by routines, in a fixed order.
+    pub fn emit_all(&mut self, asm: &mut Asm, mode: Mode, table: JumpTable) -> Vec<RoutineSpan> {
+        let mut done = BTreeSet::new();
+        let mut spans = Vec::new();
+        while let Some(routine) = self.labels.keys().copied().find(|r| !done.contains(r)) {
+            done.insert(routine);
+            let label = self.labels[&routine];
+            let start = asm.len();
+            asm.bind(label);
+            let mut ctx = Ctx { asm, routines: self, table };
+            ctx.emit(routine, mode);
+            spans.push(RoutineSpan { name: routine.name(), start, end: asm.len() });
+        }
+        spans
+    }
+}
+
+struct Ctx<'a> {
+    asm: &'a mut Asm,
+    routines: &'a mut Routines,
+    table: JumpTable,
+}
+
+const fn a(i: usize) -> usize {
+    scratch_arg(i)
+}
+
+impl Ctx<'_> {
+    fn emit(&mut self, routine: Routine, mode: Mode) {
+        match routine {
+            Routine::Entry(opcode) => self.entry(opcode, mode),
+            Routine::WordRequest { inputs, output } => self.word_request_body(inputs as usize, output),
+            Routine::Call => self.call_body(),
+            Routine::Create => self.create_body(),
+            Routine::Jump => self.jump(),
+            Routine::Overflow => self.overflow(),
+            Routine::Fail => self.asm.ops(&[JUMPDEST, INVALID]),
+        }
+    }
+
+    // ---- small building blocks ----
+
+    fn label_of(&mut self, routine: Routine) -> Label {
+        self.routines.label(self.asm, routine)
+    }
+
+    fn mload(&mut self, slot: usize) {
+        self.asm.push_u64(slot as u64);
+        self.asm.op(MLOAD);
+    }
+
+    /// Stores the top of the stack at `slot`.
+    fn mstore(&mut self, slot: usize) {
+        self.asm.push_u64(slot as u64);
+        self.asm.op(MSTORE);
+    }
+
+    fn store_zero(&mut self, slot: usize) {
+        self.asm.op(PUSH0);
+        self.mstore(slot);
+    }
+
+    fn jump_to(&mut self, routine: Routine) {
+        let label = self.label_of(routine);
+        self.asm.push_label(label);
+        self.asm.op(JUMP);
+    }
+
+    fn jump_if(&mut self, label: Label) {
+        self.asm.push_label(label);
+        self.asm.op(JUMPI);
+    }
+
+    /// Halts exceptionally if the top of the stack (a success flag) is zero.
+    fn fail_unless(&mut self) {
+        self.asm.op(ISZERO);
+        let fail = self.label_of(Routine::Fail);
+        self.jump_if(fail);
+    }
+
+    fn return_to_site(&mut self) {
+        self.asm.ops(&[PUSH0, MLOAD, JUMP]);
+    }
+
+    /// `A_slot = sat(A_slot + S)`.
+    fn relocate_slot(&mut self, slot: usize) {
+        self.mload(slot);
+        emit_saturating_add_s(self.asm);
+        self.mstore(slot);
+    }
+
+    /// Expands memory over the physical window `[p, p + n)` exactly as the native instruction
+    /// would: `MCOPY(p, p, n)` copies the window onto itself, does nothing for `n == 0`, and runs
+    /// out of gas for a window no gas can pay (where `MLOAD(p + n - 32)` could wrap around).
+    fn expand_window(&mut self, ptr_slot: usize, len_slot: usize) {
+        self.mload(len_slot);
+        self.mload(ptr_slot);
+        self.asm.ops(&[DUP1, MCOPY]);
+    }
+
+    fn push_em(&mut self) {
+        // 0x42 << 152: five bytes instead of PUSH20's twenty-one.
+        self.asm.push_u64(0x42);
+        self.asm.push_u64(152);
+        self.asm.op(SHL);
+    }
+
+    /// `RDSIZE = RETURNDATASIZE - 32; RDFRESH = 1` after a call-like reply (`word ‖ data`).
+    fn record_return_data(&mut self) {
+        self.asm.push_u64(32);
+        self.asm.ops(&[RETURNDATASIZE, SUB]);
+        self.mstore(SCRATCH_RDSIZE);
+        self.asm.push_u64(1);
+        self.mstore(SCRATCH_RDFRESH);
+    }
+
+    /// Pushes the first reply word (success flag or address) via `A0`.
+    fn push_reply_word(&mut self) {
+        self.asm.push_u64(32);
+        self.asm.op(PUSH0);
+        self.asm.push_u64(a(0) as u64);
+        self.asm.op(RETURNDATACOPY);
+        self.mload(a(0));
+    }
+
+    /// Entry: store the return address, spill operands (top first) into `slots`, write the op id.
+    fn spill(&mut self, op_id: u8, slots: &[usize]) {
+        self.asm.op(JUMPDEST);
+        self.mstore(SCRATCH_RETURN_ADDRESS);
+        for &slot in slots {
+            self.mstore(slot);
+        }
+        self.asm.push_u64(op_id as u64);
+        self.mstore(SCRATCH_OP_ID);
+    }
+
+    /// Sends `op ‖ words` from the request buffer; the reply's first `reply_len` bytes land at `A0`.
+    fn send_words(&mut self, word_slots: &[usize], reply_len: usize) {
+        self.mload(SCRATCH_OP_ID);
+        self.asm.push_u64(SCRATCH_REQUEST as u64);
+        self.asm.op(MSTORE8);
+        for (i, &slot) in word_slots.iter().enumerate() {
+            self.mload(slot);
+            self.mstore(SCRATCH_REQUEST + 1 + 32 * i);
+        }
+        self.asm.push_u64(reply_len as u64);
+        self.asm.push_u64(if reply_len == 0 { 0 } else { a(0) as u64 });
+        self.asm.push_u64(request_header_len(word_slots.len()) as u64);
+        self.asm.push_u64(SCRATCH_REQUEST as u64);
+        self.asm.op(PUSH0);
+        self.push_em();
+        self.asm.ops(&[GAS, CALL]);
+        self.fail_unless();
+        self.store_zero(SCRATCH_RDFRESH);
+    }
+
+    /// Sends `op ‖ words ‖ data` where data is the physical window `[A_ptr, A_ptr + A_len)`.
+    ///
+    /// The header goes right in front of the data (the bytes under it saved to scratch and restored
+    /// after the request), or alone into the request buffer when the data is empty. Relocation
+    /// guarantees `ptr - header >= SCRATCH_PAD`. Leaves RDFRESH to the caller.
+    fn send_with_data(&mut self, word_slots: &[usize], ptr_slot: usize, len_slot: usize) {
+        let header = request_header_len(word_slots.len()) as u64;
+        let base_chosen = self.asm.new_label();
+        // base = len == 0 ? REQUEST : ptr - header
+        self.asm.push_u64(SCRATCH_REQUEST as u64);
+        self.mload(len_slot);
+        self.asm.op(ISZERO);
+        self.jump_if(base_chosen);
+        self.asm.op(POP);
+        self.asm.push_u64(header);
+        self.mload(ptr_slot);
+        self.asm.op(SUB);
+        self.asm.bind(base_chosen);
+        self.asm.op(JUMPDEST); // [base]
+        // save: MCOPY(SAVED, base, header)
+        self.asm.push_u64(header);
+        self.asm.op(dup(2));
+        self.asm.push_u64(SCRATCH_SAVED as u64);
+        self.asm.op(MCOPY);
+        // header: op byte, then the words
+        self.mload(SCRATCH_OP_ID);
+        self.asm.ops(&[dup(2), MSTORE8]);
+        for (i, &slot) in word_slots.iter().enumerate() {
+            self.mload(slot);
+            self.asm.op(dup(2));
+            self.asm.push_u64(1 + 32 * i as u64);
+            self.asm.ops(&[ADD, MSTORE]);
+        }
+        // CALL(GAS, EM, 0, base, header + len, 0, 0)
+        self.asm.ops(&[PUSH0, PUSH0]);
+        self.mload(len_slot);
+        self.asm.push_u64(header);
+        self.asm.ops(&[ADD, dup(4), PUSH0]);
+        self.push_em();
+        self.asm.ops(&[GAS, CALL]);
+        self.fail_unless();
+        // restore: MCOPY(base, SAVED, header)
+        self.asm.push_u64(header);
+        self.asm.push_u64(SCRATCH_SAVED as u64);
+        self.asm.ops(&[dup(3), MCOPY, POP]);
+    }
+
+    // ---- entries ----
+
+    fn entry(&mut self, opcode: u8, mode: Mode) {
+        let args = |n: usize| (0..n).map(a).collect::<Vec<_>>();
+        match opcode {
+            SLOAD => self.word_entry(OP_SLOAD, 1, true),
+            SSTORE => self.word_entry(OP_SSTORE, 2, false),
+            TLOAD => self.word_entry(OP_TLOAD, 1, true),
+            TSTORE => self.word_entry(OP_TSTORE, 2, false),
+            BALANCE => self.word_entry(OP_BALANCE, 1, true),
+            SELFBALANCE => self.word_entry(OP_SELFBALANCE, 0, true),
+            EXTCODESIZE => self.word_entry(OP_EXTCODESIZE, 1, true),
+            EXTCODEHASH => self.word_entry(OP_EXTCODEHASH, 1, true),
+            BLOCKHASH => self.word_entry(OP_BLOCKHASH, 1, true),
+            BLOBHASH => self.word_entry(OP_BLOBHASH, 1, true),
+            SELFDESTRUCT => self.word_entry(OP_SELFDESTRUCT, 1, false),
+            EXTCODECOPY => self.extcodecopy(),
+            RETURNDATACOPY => self.returndatacopy(),
+            CALL | CALLCODE => {
+                self.spill(if opcode == CALL { OP_CALL } else { OP_CALLCODE }, &args(7));
+                self.jump_to(Routine::Call);
+            }
+            DELEGATECALL | STATICCALL => {
+                // No value operand: A2 = 0, the rest shifted to the CALL layout.
+                let op_id = if opcode == DELEGATECALL { OP_DELEGATECALL } else { OP_STATICCALL };
+                self.spill(op_id, &[a(0), a(1), a(3), a(4), a(5), a(6)]);
+                self.store_zero(a(2));
+                self.jump_to(Routine::Call);
+            }
+            CREATE => {
+                self.spill(OP_CREATE, &args(3));
+                self.store_zero(a(3));
+                self.jump_to(Routine::Create);
+            }
+            CREATE2 => {
+                self.spill(OP_CREATE2, &args(4));
+                self.jump_to(Routine::Create);
+            }
+            LOG0..=LOG4 => self.log(opcode - LOG0),
+            RETURN if mode == Mode::Init => self.init_return(),
+            _ => unreachable!("no routine for opcode {opcode:#04x}"),
+        }
+    }
+
+    fn word_entry(&mut self, op_id: u8, inputs: usize, output: bool) {
+        self.spill(op_id, &(0..inputs).map(a).collect::<Vec<_>>());
+        self.jump_to(Routine::WordRequest { inputs: inputs as u8, output });
+    }
+
+    fn word_request_body(&mut self, inputs: usize, output: bool) {
+        self.asm.op(JUMPDEST);
+        self.send_words(&(0..inputs).map(a).collect::<Vec<_>>(), if output { 32 } else { 0 });
+        if output {
+            self.mload(a(0));
+        }
+        self.return_to_site();
+    }
+
+    /// A0 gas, A1 address, A2 value, A3/A4 args window, A5/A6 return window.
+    fn call_body(&mut self) {
+        self.asm.op(JUMPDEST);
+        self.relocate_slot(a(3));
+        self.relocate_slot(a(5));
+        self.expand_window(a(3), a(4));
+        self.expand_window(a(5), a(6));
+        self.send_with_data(&[a(0), a(1), a(2)], a(3), a(4));
+        self.record_return_data();
+        // RETURNDATACOPY(A5, 32, min(A6, RDSIZE)): after the restore, so return data wins.
+        self.mload(SCRATCH_RDSIZE);
+        self.mload(a(6));
+        self.asm.ops(&[dup(2), dup(2), LT, dup(3), dup(3), SUB, MUL, SWAP1, POP, ADD]);
+        self.asm.push_u64(32);
+        self.mload(a(5));
+        self.asm.op(RETURNDATACOPY);
+        self.push_reply_word();
+        self.return_to_site();
+    }
+
+    /// A0 value, A1/A2 initcode window, A3 salt (0 for CREATE).
+    fn create_body(&mut self) {
+        self.asm.op(JUMPDEST);
+        self.relocate_slot(a(1));
+        self.expand_window(a(1), a(2));
+        self.send_with_data(&[a(0), a(3)], a(1), a(2));
+        self.record_return_data();
+        self.push_reply_word();
+        self.return_to_site();
+    }
+
+    /// A0/A1 data window, A2.. topics.
+    fn log(&mut self, topics: u8) {
+        let topics = topics as usize;
+        self.spill(OP_LOG0 + topics as u8, &(0..2 + topics).map(a).collect::<Vec<_>>());
+        self.relocate_slot(a(0));
+        self.expand_window(a(0), a(1));
+        self.send_with_data(&(2..2 + topics).map(a).collect::<Vec<_>>(), a(0), a(1));
+        self.store_zero(SCRATCH_RDFRESH);
+        self.return_to_site();
+    }
+
+    /// A0 address, A1 destination, A2 code offset, A3 length. Length 0: no request.
+    fn extcodecopy(&mut self) {
+        let done = self.asm.new_label();
+        self.spill(OP_EXTCODECOPY, &[a(0), a(1), a(2), a(3)]);
+        self.mload(a(3));
+        self.asm.op(ISZERO);
+        self.jump_if(done);
+        self.relocate_slot(a(1));
+        self.expand_window(a(1), a(3));
+        self.send_words(&[a(0), a(2), a(3)], 0);
+        self.copy_reply_to(a(1), a(3), 0);
+        self.asm.bind(done);
+        self.asm.op(JUMPDEST);
+        self.return_to_site();
+    }
+
+    /// `RETURNDATACOPY(A_dest, reply_offset, A_len)`.
+    fn copy_reply_to(&mut self, dest_slot: usize, len_slot: usize, reply_offset: u64) {
+        self.mload(len_slot);
+        self.asm.push_u64(reply_offset);
+        self.mload(dest_slot);
+        self.asm.op(RETURNDATACOPY);
+    }
+
+    /// A0 destination, A1 offset, A2 length.
+    fn returndatacopy(&mut self) {
+        let (out_of_bounds, stale, done) = (self.asm.new_label(), self.asm.new_label(), self.asm.new_label());
+        self.spill(OP_RETURNDATACOPY, &[a(0), a(1), a(2)]);
+        // A2 > RDSIZE or A1 > RDSIZE - A2: out of bounds (no overflow in 256 bits).
+        self.mload(SCRATCH_RDSIZE);
+        self.mload(a(2));
+        self.asm.op(GT);
+        self.jump_if(out_of_bounds);
+        self.mload(a(2));
+        self.mload(SCRATCH_RDSIZE);
+        self.asm.op(SUB);
+        self.mload(a(1));
+        self.asm.op(GT);
+        self.jump_if(out_of_bounds);
+        self.mload(a(2));
+        self.asm.op(ISZERO);
+        self.jump_if(done);
+        self.relocate_slot(a(0));
+        self.mload(SCRATCH_RDFRESH);
+        self.asm.op(ISZERO);
+        self.jump_if(stale);
+        // Fresh: the physical buffer is `success ‖ data`.
+        self.mload(a(2));
+        self.mload(a(1));
+        self.asm.push_u64(32);
+        self.asm.op(ADD);
+        self.mload(a(0));
+        self.asm.op(RETURNDATACOPY);
+        self.asm.push_label(done);
+        self.asm.op(JUMP);
+        // Stale: ask the EM (after expanding, so it is never asked for more than gas allows).
+        self.asm.bind(stale);
+        self.asm.op(JUMPDEST);
+        self.expand_window(a(0), a(2));
+        self.send_words(&[a(1), a(2)], 0);
+        self.copy_reply_to(a(0), a(2), 0);
+        self.asm.bind(done);
+        self.asm.op(JUMPDEST);
+        self.return_to_site();
+        // A physical out-of-bounds copy, so the halt reason is the native one (OutOfOffset, or
+        // InvalidOperandOOG for a length beyond usize, checked first as natively).
+        self.asm.bind(out_of_bounds);
+        self.asm.op(JUMPDEST);
+        self.mload(a(2));
+        self.asm.push_u64(1);
+        self.asm.ops(&[RETURNDATASIZE, ADD, PUSH0, RETURNDATACOPY, INVALID]);
+    }
+
+    /// Init mode `RETURN(A0, A1)`: EIP-170 and EIP-3541 on the original bytes, then return the
+    /// runtime code transpiled by the TRANSPILE_RUNTIME built-in.
+    fn init_return(&mut self) {
+        let empty = self.asm.new_label();
+        let fail = self.label_of(Routine::Fail);
+        self.spill(0, &[a(0), a(1)]);
+        self.mload(a(1));
+        self.asm.op(ISZERO);
+        self.jump_if(empty);
+        self.asm.push_u64(MAX_RUNTIME_CODE_LEN as u64);
+        self.mload(a(1));
+        self.asm.op(GT);
+        self.jump_if(fail);
+        self.relocate_slot(a(0));
+        self.expand_window(a(0), a(1));
+        self.mload(a(0));
+        self.asm.ops(&[MLOAD, PUSH0, BYTE]);
+        self.asm.push_u64(0xef);
+        self.asm.op(EQ);
+        self.jump_if(fail);
+        // STATICCALL(GAS, TRANSPILE_RUNTIME, A0, A1, 0, 0)
+        self.asm.ops(&[PUSH0, PUSH0]);
+        self.mload(a(1));
+        self.mload(a(0));
+        self.asm.push_bytes(&TRANSPILE_RUNTIME_ADDRESS);
+        self.asm.ops(&[GAS, STATICCALL]);
+        self.fail_unless();
+        self.asm.ops(&[RETURNDATASIZE, PUSH0, PUSH0, RETURNDATACOPY, RETURNDATASIZE, PUSH0, RETURN]);
+        self.asm.bind(empty);
+        self.asm.ops(&[JUMPDEST, PUSH0, PUSH0, RETURN]);
+    }
+
+    /// `[dest] -> JUMP(table[dest])`, where a missing or zero entry jumps to physical 0
+    /// (not a JUMPDEST: InvalidJump, as natively).
+    fn jump(&mut self) {
+        let width = self.asm.width() as u64;
+        self.asm.op(JUMPDEST);
+        self.store_zero(SCRATCH_JUMP_BUFFER);
+        // length = width * (dest < entries); a huge dest copies nothing
+        self.asm.op(DUP1);
+        self.asm.push_u64(self.table.entries);
+        self.asm.op(GT);
+        self.asm.push_u64(width);
+        self.asm.op(MUL);
+        // offset = table + dest * width (wraps harmlessly when the length is 0)
+        self.asm.op(SWAP1);
+        self.asm.push_u64(width);
+        self.asm.op(MUL);
+        self.asm.push_label(self.table.label);
+        self.asm.op(ADD);
+        self.asm.push_u64((SCRATCH_JUMP_BUFFER + 32) as u64 - width);
+        self.asm.op(CODECOPY);
+        self.mload(SCRATCH_JUMP_BUFFER);
+        self.asm.op(JUMP);
+    }
+
+    fn overflow(&mut self) {
+        let again = self.asm.new_label();
+        self.asm.bind(again);
+        self.asm.ops(&[JUMPDEST, PUSH0]);
+        self.asm.push_label(again);
+        self.asm.op(JUMP);
+    }
+}
+
+/// The saturating relocation `x -> x < 2^255 ? x + S : 2^256 - 1` on the top of the stack:
+/// `DUP1 PUSH1 0xff SAR SWAP1 PUSH2 S ADD OR`.
+pub fn emit_saturating_add_s(asm: &mut Asm) {
+    asm.op(DUP1);
+    asm.push_u64(0xff);
+    asm.ops(&[SAR, SWAP1]);
+    asm.push_u64(S as u64);
+    asm.ops(&[ADD, OR]);
+}
+
+/// The same saturating add with a label (the original-code start) as the addend.
+pub fn emit_saturating_add_label(asm: &mut Asm, addend: Label) {
+    asm.op(DUP1);
+    asm.push_u64(0xff);
+    asm.ops(&[SAR, SWAP1]);
+    asm.push_label(addend);
+    asm.ops(&[ADD, OR]);
+}

@@ -1,0 +1,160 @@
+//! Where things are in transpiled code: header, prologue, body, routines, jump table, original.
+
+mod common;
+
+use common::*;
+use ovm_transpiler::layout::*;
+use ovm_transpiler::{read_header, transpile, Mode};
+
+const SAMPLE: &[u8] = &[0x60, 0x80, 0x60, 0x40, 0x52, 0x34, 0x80, 0x15, 0x60, 0x0e, 0x57, 0x5f, 0x80, 0xfd, 0x5b, 0x50, 0x00];
+
+#[test]
+fn header_says_where_the_original_code_is() {
+    let t = transpile(SAMPLE, Mode::Runtime).unwrap();
+    assert_eq!(t.code[0], 0x63, "PUSH4: byte 0 is neither JUMPDEST nor 0xEF");
+    assert_eq!(t.code[5], 0x50);
+    assert_eq!(t.code[6], 0x63);
+    assert_eq!(t.code[11], 0x50);
+    assert_eq!(read_header(&t.code), Some((t.original_start, SAMPLE.len())));
+    assert_eq!(t.code[1..5], (t.original_start as u32).to_be_bytes());
+    assert_eq!(t.code[7..HEADER_LEN - 1], (SAMPLE.len() as u32).to_be_bytes());
+}
+
+#[test]
+fn original_code_is_verbatim_and_strictly_last() {
+    let t = transpile(SAMPLE, Mode::Runtime).unwrap();
+    assert_eq!(t.original_start + t.original_len, t.code.len());
+    assert_eq!(&t.code[t.original_start..], SAMPLE);
+    assert_eq!(t.sections.jump_table.end, t.original_start);
+}
+
+#[test]
+fn sections_follow_each_other_in_order() {
+    let t = transpile(SAMPLE, Mode::Runtime).unwrap();
+    let s = &t.sections;
+    assert_eq!(s.prologue.start, HEADER_LEN);
+    assert_eq!(s.prologue.end, s.body.start);
+    assert_eq!(s.body.end, s.routines.start);
+    assert_eq!(s.routines.end, s.jump_table.start);
+}
+
+#[test]
+fn prologue_expands_memory_to_s_and_fetches_the_context_into_scratch() {
+    let t = transpile(&[], Mode::Runtime).unwrap();
+    let prologue = &t.code[t.sections.prologue.clone()];
+    let listing = instructions(prologue, 0..prologue.len());
+    // MSTORE(S - 32, 0) first: memory is S bytes before anything else runs.
+    assert_eq!(listing[0].1, 0x5f);
+    assert_eq!(listing[1].2, ((S - 32) as u16).to_be_bytes());
+    assert_eq!(listing[2].1, 0x52);
+    // The CONTEXT request: op byte at REQUEST, reply window = the context snapshot.
+    assert_eq!(listing[3].2, [OP_CONTEXT]);
+    let pushed: Vec<&[u8]> = listing.iter().map(|(_, _, imm)| imm.as_slice()).collect();
+    assert!(pushed.contains(&&EM_ADDRESS[..]));
+    assert!(pushed.contains(&&((CONTEXT_WORDS * 32) as u16).to_be_bytes()[..]));
+    assert!(pushed.contains(&&(SCRATCH_CONTEXT as u16).to_be_bytes()[..]));
+    assert!(opcodes_of(prologue).contains(&0xf1), "one CALL to the EM");
+}
+
+#[test]
+fn body_ends_with_an_explicit_stop() {
+    for code in [&[][..], &[0x01], &[0x60], SAMPLE] {
+        let t = transpile(code, Mode::Runtime).unwrap();
+        assert_eq!(t.code[t.sections.body.end - 1], 0x00, "code {code:02x?}");
+    }
+}
+
+#[test]
+fn pc_map_covers_every_original_instruction_in_order() {
+    let t = transpile(SAMPLE, Mode::Runtime).unwrap();
+    let originals: Vec<u32> = t.pc_map.iter().map(|&(o, _)| o).collect();
+    assert_eq!(originals, vec![0, 2, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16]);
+    assert_eq!(t.pc_map[0].1 as usize, t.sections.body.start);
+    check_invariants(SAMPLE, &t);
+}
+
+#[test]
+fn truncated_final_push_is_zero_padded_and_then_stops() {
+    // PUSH3 0xaa: two bytes missing; natively it pushes 0xaa0000 and the code then stops.
+    let code = [0x62, 0xaa];
+    let t = transpile(&code, Mode::Runtime).unwrap();
+    assert_eq!(t.pc_map.len(), 1);
+    assert_eq!(translation(&t, 0), [0x62, 0xaa, 0x00, 0x00]);
+    check_invariants(&code, &t);
+}
+
+#[test]
+fn pure_instructions_are_copied() {
+    let code = [0x01, 0x02, 0x1b, 0x35, 0x36, 0x5a, 0x80, 0x9f, 0x50, 0xfe];
+    let t = transpile(&code, Mode::Runtime).unwrap();
+    for (i, &opcode) in code.iter().enumerate() {
+        assert_eq!(translation(&t, i), [opcode], "instruction {i}");
+    }
+}
+
+#[test]
+fn replaced_reads_use_scratch() {
+    // ADDRESS, TIMESTAMP, RETURNDATASIZE, CODESIZE, PC, MSIZE
+    let code = [0x30, 0x42, 0x3d, 0x38, 0x58, 0x59];
+    let t = transpile(&code, Mode::Runtime).unwrap();
+    assert_eq!(translation(&t, 0), [0x61, 0x03, 0x60, 0x51]);
+    assert_eq!(ContextWord::Address.slot(), 0x360);
+    assert_eq!(translation(&t, 1), [0x61, 0x04, 0x20, 0x51]);
+    assert_eq!(translation(&t, 2), [0x61, 0x01, 0x20, 0x51]);
+    assert_eq!(translation(&t, 3), [0x60, 0x06], "CODESIZE is the original length");
+    assert_eq!(translation(&t, 4), [0x60, 0x04], "PC is the original pc");
+    assert_eq!(translation(&t, 5), [0x59, 0x61, 0x06, 0x00, 0x90, 0x03], "MSIZE - S");
+}
+
+#[test]
+fn stackguard_byte_in_original_code_stays_undefined() {
+    let t = transpile(&[STACKGUARD], Mode::Runtime).unwrap();
+    assert_eq!(translation(&t, 0), [STACKGUARD_REPLACEMENT]);
+    assert!(!ovm_transpiler::opcodes::info(STACKGUARD_REPLACEMENT).defined);
+}
+
+#[test]
+fn state_access_calls_a_routine_and_comes_back() {
+    // SLOAD: PUSH2 ret PUSH2 routine JUMP ret: JUMPDEST
+    let t = transpile(&[0x5f, 0x54], Mode::Runtime).unwrap();
+    let bytes = full_translation(&t, 1);
+    let site = t.pc_map[1].1 as usize;
+    assert_eq!(opcodes_of(bytes), [0x61, 0x61, 0x56, 0x5b]);
+    let ret = u16::from_be_bytes([bytes[1], bytes[2]]) as usize;
+    assert_eq!(ret, site + 7, "returns to the JUMPDEST after the jump");
+    let entry = u16::from_be_bytes([bytes[4], bytes[5]]) as usize;
+    assert!(t.sections.routines.contains(&entry));
+    assert_eq!(t.code[entry], 0x5b);
+    assert!(t.routines.iter().any(|(name, r)| name == "SLOAD" && r.start == entry));
+}
+
+#[test]
+fn every_state_access_has_its_own_routine_entry() {
+    // SLOAD SSTORE TLOAD TSTORE BALANCE SELFBALANCE EXTCODESIZE EXTCODEHASH EXTCODECOPY BLOCKHASH
+    // BLOBHASH LOG0..LOG4 CALL CALLCODE DELEGATECALL STATICCALL CREATE CREATE2 SELFDESTRUCT
+    // RETURNDATACOPY
+    let replaced = [
+        0x54u8, 0x55, 0x5c, 0x5d, 0x31, 0x47, 0x3b, 0x3f, 0x3c, 0x40, 0x49, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xf1,
+        0xf2, 0xf4, 0xfa, 0xf0, 0xf5, 0xff, 0x3e,
+    ];
+    for opcode in replaced {
+        let code = [0x5f, opcode];
+        let t = transpile(&code, Mode::Runtime).unwrap();
+        let bytes = translation(&t, 1);
+        let expected: &[u8] = if opcode == 0xff { &[0x61, 0x61, 0x56, 0x5b, 0x00] } else { &[0x61, 0x61, 0x56, 0x5b] };
+        assert_eq!(opcodes_of(&bytes), expected, "opcode {opcode:#04x}");
+        let entry = u16::from_be_bytes([bytes[4], bytes[5]]) as usize;
+        let name = ovm_transpiler::opcodes::info(opcode).name;
+        assert!(t.routines.iter().any(|(n, r)| n == name && r.start == entry), "{name}");
+    }
+}
+
+#[test]
+fn context_reads_come_from_the_snapshot() {
+    let context = [0x30u8, 0x33, 0x34, 0x32, 0x3a, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x48, 0x4a];
+    for (word, opcode) in context.into_iter().enumerate() {
+        let t = transpile(&[opcode], Mode::Runtime).unwrap();
+        let slot = (SCRATCH_CONTEXT + 32 * word) as u16;
+        assert_eq!(translation(&t, 0), [0x61, (slot >> 8) as u8, slot as u8, 0x51], "opcode {opcode:#04x}");
+    }
+}
