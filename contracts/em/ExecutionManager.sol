@@ -111,7 +111,7 @@ contract ExecutionManager {
                     // The header `PUSH4 start POP PUSH4 len POP` says where the original code is.
                     extcodecopy(phys, 0, 0, 12)
                     let start := shr(224, mload(1))
-                    let len := shr(224, mload(6))
+                    let len := shr(224, mload(7))
                     extcodecopy(phys, 0, start, len)
                     sstore(aslot(a, 4), keccak256(0, len))
                     sstore(aslot(a, 5), len)

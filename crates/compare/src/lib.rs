@@ -1,0 +1,131 @@
+//! Compares a reference outcome with an outcome under test.
+//!
+//! Architecture invariant: the comparator never knows which backend produced an outcome. It sees
+//! two outcomes and the transaction's fee terms, removes the one effect the design documents away
+//! (fee payment, computed exactly from the reference run's gas), and lists every remaining
+//! difference, field by field.
+
+use alloy_primitives::{Address, U256};
+use ovm_backend::{AccountState, Outcome, PostState, TxOutcome};
+use std::fmt;
+
+/// Who pays and who earns the transaction's fee, at what price per gas.
+#[derive(Clone, Copy, Debug)]
+pub struct Fees {
+    pub sender: Address,
+    pub coinbase: Address,
+    /// Price per gas the sender pays (EIP-1559 effective gas price).
+    pub effective_price: U256,
+    /// Price per gas the coinbase earns (effective price minus base fee).
+    pub priority_price: U256,
+    /// Blob gas x blob base fee, burnt.
+    pub blob_fee: U256,
+    /// The coinbase existed before the transaction.
+    pub coinbase_existed: bool,
+}
+
+/// One field that differs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Difference {
+    /// What differs: `status`, `output`, `logs[2].data`, `account 0x…: balance`, `account 0x…: storage[0x…]`, …
+    pub field: String,
+    pub reference: String,
+    pub under_test: String,
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} vs {}", self.field, self.reference, self.under_test)
+    }
+}
+
+/// The reference post-state as it would be without fee payment.
+pub fn without_fees(outcome: &Outcome, fees: &Fees) -> PostState {
+    let mut state = outcome.post_state.clone();
+    let Some(execution) = outcome.execution() else { return state };
+    let gas = U256::from(execution.gas_used);
+    if let Some(sender) = state.get_mut(&fees.sender) {
+        sender.balance += gas * fees.effective_price + fees.blob_fee;
+    }
+    if let Some(coinbase) = state.get_mut(&fees.coinbase) {
+        coinbase.balance = coinbase.balance.saturating_sub(gas * fees.priority_price);
+        let empty = coinbase.balance.is_zero() && coinbase.nonce == 0 && coinbase.code.is_empty();
+        if empty && !fees.coinbase_existed {
+            state.remove(&fees.coinbase);
+        }
+    }
+    state
+}
+
+/// Every difference between `reference` (fees removed) and `under_test`, in a stable order.
+/// Gas used is not compared: physical gas is the documented difference.
+pub fn compare(reference: &Outcome, under_test: &Outcome, fees: &Fees) -> Vec<Difference> {
+    let mut out = Vec::new();
+    let mut differ = |field: String, a: String, b: String| {
+        if a != b {
+            out.push(Difference { field, reference: a, under_test: b });
+        }
+    };
+    match (&reference.tx, &under_test.tx) {
+        (TxOutcome::Rejected { kind: a, .. }, TxOutcome::Rejected { kind: b, .. }) => {
+            differ("rejection".into(), a.clone(), b.clone())
+        }
+        (TxOutcome::Executed(a), TxOutcome::Executed(b)) => {
+            differ("status".into(), format!("{:?}", a.status), format!("{:?}", b.status));
+            differ("output".into(), a.output.to_string(), b.output.to_string());
+            differ("logs.len".into(), a.logs.len().to_string(), b.logs.len().to_string());
+            for (i, (x, y)) in a.logs.iter().zip(&b.logs).enumerate() {
+                differ(format!("logs[{i}].address"), x.address.to_string(), y.address.to_string());
+                differ(format!("logs[{i}].topics"), format!("{:?}", x.topics()), format!("{:?}", y.topics()));
+                differ(format!("logs[{i}].data"), x.data.data.to_string(), y.data.data.to_string());
+            }
+        }
+        (a, b) => differ("validity".into(), validity(a), validity(b)),
+    }
+    let reference_state = without_fees(reference, fees);
+    let empty = AccountState::default();
+    let addresses: std::collections::BTreeSet<_> =
+        reference_state.keys().chain(under_test.post_state.keys()).copied().collect();
+    for address in addresses {
+        let (a, b) = (reference_state.get(&address), under_test.post_state.get(&address));
+        differ(format!("account {address}: exists"), a.is_some().to_string(), b.is_some().to_string());
+        let (a, b) = (a.unwrap_or(&empty), b.unwrap_or(&empty));
+        differ(format!("account {address}: balance"), a.balance.to_string(), b.balance.to_string());
+        differ(format!("account {address}: nonce"), a.nonce.to_string(), b.nonce.to_string());
+        differ(format!("account {address}: code"), a.code.to_string(), b.code.to_string());
+        let keys: std::collections::BTreeSet<_> = a.storage.keys().chain(b.storage.keys()).copied().collect();
+        for key in keys {
+            let value = |s: &AccountState| s.storage.get(&key).copied().unwrap_or_default();
+            differ(format!("account {address}: storage[{key:#x}]"), format!("{:#x}", value(a)), format!("{:#x}", value(b)));
+        }
+    }
+    out
+}
+
+fn validity(tx: &TxOutcome) -> String {
+    match tx {
+        TxOutcome::Rejected { kind, .. } => format!("rejected ({kind})"),
+        TxOutcome::Executed(_) => "executed".into(),
+    }
+}
+
+/// The fee terms of a case's transaction (none for a transaction that cannot be encoded).
+pub fn fees(case: &ovm_fixture::Case, setup: &ovm_fixture::Setup) -> Option<Fees> {
+    let tx = setup.tx.as_ref().ok()?;
+    let base_fee = u128::from(setup.block.basefee);
+    let effective = if tx.tx_type >= 2 {
+        tx.gas_price.min(base_fee.saturating_add(tx.gas_priority_fee.unwrap_or_default()))
+    } else {
+        tx.gas_price
+    };
+    let blob_price = setup.block.blob_excess_gas_and_price.map_or(0, |b| b.blob_gasprice);
+    let blob_gas = 131_072u128 * tx.blob_hashes.len() as u128;
+    Some(Fees {
+        sender: tx.caller,
+        coinbase: setup.block.beneficiary,
+        effective_price: U256::from(effective),
+        priority_price: U256::from(effective.saturating_sub(base_fee)),
+        blob_fee: U256::from(blob_gas) * U256::from(blob_price),
+        coinbase_existed: case.unit.test.pre.contains_key(&setup.block.beneficiary),
+    })
+}

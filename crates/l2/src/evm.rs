@@ -1,0 +1,320 @@
+//! The layer-2 EVM: revm with exactly the modifications ARCHITECTURE.md lists, no others.
+//!
+//! 1. the transpiler built-ins as precompiles; 2. no physical code/initcode size limit; 3. no
+//! physical call-depth limit (the handler keeps every frame's depth at most 1; the EM enforces OVM
+//! depth); 4. no 63/64 gas retention (the EM applies it); 5. stack headroom for the transpiled
+//! code's temporaries, with STACKGUARD enforcing the native limit.
+
+use ovm_transpiler::{layout, transpile, Mode};
+use revm::{
+    context::{
+        result::{EVMError, ExecutionResult, HaltReason, InvalidTransaction},
+        BlockEnv, CfgEnv, Context, Evm, FrameStack, Journal, TxEnv,
+    },
+    context_interface::{cfg::gas_params::GasId, ContextTr, JournalTr},
+    database::{CacheDB, EmptyDB},
+    handler::{
+        instructions::EthInstructions, EthFrame, EthPrecompiles, EvmTr, EvmTrError, FrameResult,
+        Handler, ItemOrResult, PrecompileProvider,
+    },
+    inspector::{InspectorEvmTr, InspectorHandler},
+    interpreter::{
+        interpreter::EthInterpreter,
+        interpreter_action::FrameInit,
+        interpreter_types::{Immediates, InputsTr, Jumps, MemoryTr, ReturnData},
+        CallInputs, Gas, Instruction, InstructionContext, InstructionExecResult, InstructionResult,
+        InterpreterResult,
+    },
+    primitives::{hardfork::SpecId, Address, AddressSet, Bytes, U256},
+    state::EvmState,
+    Inspector, MainContext,
+};
+use std::{convert::Infallible, marker::PhantomData};
+
+pub type L2Db = CacheDB<EmptyDB>;
+pub type L2Context = Context<BlockEnv, TxEnv, CfgEnv, L2Db, Journal<L2Db>, ()>;
+pub type L2Evm<I> = Evm<L2Context, I, EthInstructions<EthInterpreter, L2Context>, L2Precompiles, EthFrame<EthInterpreter>>;
+pub type L2Error = EVMError<Infallible, InvalidTransaction>;
+
+pub const EM: Address = Address::new(layout::EM_ADDRESS);
+pub const TRANSPILE_RUNTIME: Address = Address::new(layout::TRANSPILE_RUNTIME_ADDRESS);
+pub const TRANSPILE_INIT: Address = Address::new(layout::TRANSPILE_INIT_ADDRESS);
+/// The only account the EM accepts genesis, transactions and dumps from.
+pub const SEQUENCER: Address = Address::new([
+    0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+]);
+
+const HEADROOM_LIMIT: usize = layout::NATIVE_STACK_LIMIT + layout::STACK_HEADROOM;
+
+/// The physical configuration: Cancun, no size limits, no 63/64 retention, no fees.
+pub fn config() -> CfgEnv {
+    let mut cfg = CfgEnv::default();
+    cfg.set_spec_and_mainnet_gas_params(SpecId::CANCUN);
+    cfg.limit_contract_code_size = Some(usize::MAX);
+    cfg.limit_contract_initcode_size = Some(usize::MAX);
+    cfg.disable_nonce_check = true;
+    cfg.gas_params.override_gas([(GasId::call_stipend_reduction(), u64::MAX)]);
+    cfg
+}
+
+/// Builds the layer-2 EVM over `db` for a block with the given number (BLOCKHASH is physical).
+pub fn build<I>(db: L2Db, number: U256, inspector: I) -> L2Evm<I> {
+    let mut block = BlockEnv { number, gas_limit: u64::MAX, prevrandao: Some(Default::default()), ..BlockEnv::default() };
+    block.set_blob_excess_gas_and_price(0, revm::primitives::eip4844::BLOB_BASE_FEE_UPDATE_FRACTION_CANCUN);
+    let ctx: L2Context = Context::mainnet().with_db(db).with_cfg(config()).with_block(block);
+    let mut instructions = EthInstructions::new_mainnet_with_spec(SpecId::CANCUN);
+    install_headroom(&mut instructions);
+    Evm {
+        ctx,
+        inspector,
+        instruction: instructions,
+        precompiles: L2Precompiles::new(),
+        frame_stack: FrameStack::new_prealloc(8),
+    }
+}
+
+// ------------------------------------------------------------------ instructions (modification 5)
+
+fn install_headroom(table: &mut EthInstructions<EthInterpreter, L2Context>) {
+    type H = L2Context;
+    let static_gas = revm::interpreter::instructions::gas_table_spec(SpecId::CANCUN);
+    macro_rules! push_ops {
+        ($($n:literal),*) => { $( table.insert_instruction(0x5f + $n, Instruction::new(push_wide::<$n, H>), static_gas[0x5f + $n]); )* };
+    }
+    push_ops!(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32);
+    macro_rules! dup_ops {
+        ($($n:literal),*) => { $( table.insert_instruction(0x7f + $n, Instruction::new(dup_wide::<$n, H>), static_gas[0x7f + $n]); )* };
+    }
+    dup_ops!(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+    table.insert_instruction(0x59, Instruction::new(msize_wide::<H>), static_gas[0x59]);
+    table.insert_instruction(0x5a, Instruction::new(gas_wide::<H>), static_gas[0x5a]);
+    table.insert_instruction(0x36, Instruction::new(calldatasize_wide::<H>), static_gas[0x36]);
+    table.insert_instruction(0x3d, Instruction::new(returndatasize_wide::<H>), static_gas[0x3d]);
+    table.insert_instruction(layout::STACKGUARD, Instruction::new(stack_guard::<H>), 2);
+}
+
+type Ctx<'a, H> = InstructionContext<'a, H, EthInterpreter>;
+
+fn push_headroom<H: ?Sized>(ctx: &mut Ctx<'_, H>, value: U256) -> InstructionExecResult {
+    let data = ctx.interpreter.stack.data_mut();
+    if data.len() >= HEADROOM_LIMIT {
+        return Err(InstructionResult::StackOverflow);
+    }
+    data.push(value);
+    Ok(())
+}
+
+fn push_wide<const N: usize, H: ?Sized>(mut ctx: Ctx<'_, H>) -> InstructionExecResult {
+    let value = if N == 0 { U256::ZERO } else { U256::from_be_slice(ctx.interpreter.bytecode.read_slice(N)) };
+    push_headroom(&mut ctx, value)?;
+    ctx.interpreter.bytecode.relative_jump(N as isize);
+    Ok(())
+}
+
+fn dup_wide<const N: usize, H: ?Sized>(mut ctx: Ctx<'_, H>) -> InstructionExecResult {
+    let data = ctx.interpreter.stack.data();
+    if data.len() < N {
+        return Err(InstructionResult::StackUnderflow);
+    }
+    let value = data[data.len() - N];
+    push_headroom(&mut ctx, value)
+}
+
+fn msize_wide<H: ?Sized>(mut ctx: Ctx<'_, H>) -> InstructionExecResult {
+    let size = U256::from(ctx.interpreter.memory.size());
+    push_headroom(&mut ctx, size)
+}
+
+fn gas_wide<H: ?Sized>(mut ctx: Ctx<'_, H>) -> InstructionExecResult {
+    let gas = U256::from(ctx.interpreter.gas.remaining());
+    push_headroom(&mut ctx, gas)
+}
+
+fn calldatasize_wide<H: ?Sized>(mut ctx: Ctx<'_, H>) -> InstructionExecResult {
+    let size = U256::from(ctx.interpreter.input.input().len());
+    push_headroom(&mut ctx, size)
+}
+
+fn returndatasize_wide<H: ?Sized>(mut ctx: Ctx<'_, H>) -> InstructionExecResult {
+    let size = U256::from(ctx.interpreter.return_data.buffer().len());
+    push_headroom(&mut ctx, size)
+}
+
+/// STACKGUARD: pops `MIN << 16 | LIMIT`; the native stack must hold between MIN and LIMIT items.
+fn stack_guard<H: ?Sized>(ctx: Ctx<'_, H>) -> InstructionExecResult {
+    let Some([bounds]) = ctx.interpreter.stack.popn::<1>() else {
+        return Err(InstructionResult::StackUnderflow);
+    };
+    let bounds: u64 = bounds.saturating_to();
+    let (min, limit) = ((bounds >> 16) as usize & 0xffff, bounds as usize & 0xffff);
+    let height = ctx.interpreter.stack.len();
+    if height < min {
+        return Err(InstructionResult::StackUnderflow);
+    }
+    if height > limit {
+        return Err(InstructionResult::StackOverflow);
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ precompiles (modification 1)
+
+/// Ethereum's precompiles plus the two transpiler built-ins.
+#[derive(Debug, Clone)]
+pub struct L2Precompiles {
+    eth: EthPrecompiles,
+    warm: AddressSet,
+}
+
+impl L2Precompiles {
+    fn new() -> Self {
+        let eth = EthPrecompiles::new(SpecId::CANCUN);
+        let mut warm = eth.warm_addresses().clone();
+        warm.insert(TRANSPILE_RUNTIME);
+        warm.insert(TRANSPILE_INIT);
+        Self { eth, warm }
+    }
+}
+
+/// Physical gas a built-in charges: a base plus a per-byte cost, so that transpiling is not free.
+fn builtin_gas(len: usize) -> u64 {
+    3000 + 30 * len as u64
+}
+
+impl<CTX: ContextTr> PrecompileProvider<CTX> for L2Precompiles {
+    type Output = InterpreterResult;
+
+    fn set_spec(&mut self, spec: <CTX::Cfg as revm::context_interface::Cfg>::Spec) -> bool {
+        <EthPrecompiles as PrecompileProvider<CTX>>::set_spec(&mut self.eth, spec)
+    }
+
+    fn run(&mut self, context: &mut CTX, inputs: &CallInputs) -> Result<Option<InterpreterResult>, String> {
+        let mode = match inputs.bytecode_address {
+            a if a == TRANSPILE_RUNTIME => Mode::Runtime,
+            a if a == TRANSPILE_INIT => Mode::Init,
+            _ => return self.eth.run(context, inputs),
+        };
+        let code = inputs.input.bytes(context);
+        let mut gas = Gas::new(inputs.gas_limit);
+        let (result, output) = match transpile(&code, mode) {
+            Ok(transpiled) if gas.record_regular_cost(builtin_gas(code.len())) => {
+                (InstructionResult::Return, Bytes::from(transpiled.code))
+            }
+            Ok(_) => (InstructionResult::PrecompileOOG, Bytes::new()),
+            Err(_) => (InstructionResult::PrecompileError, Bytes::new()),
+        };
+        if result.is_halt() {
+            gas.spend_all();
+        }
+        Ok(Some(InterpreterResult::new(result, output, gas)))
+    }
+
+    fn warm_addresses(&self) -> &AddressSet {
+        &self.warm
+    }
+
+    fn contains(&self, address: &Address) -> bool {
+        self.warm.contains(address)
+    }
+}
+
+// ------------------------------------------------------------------ handler (modification 3)
+
+/// Mainnet's handler, except that no frame is ever deeper than 1 as far as revm's own limit
+/// (1024 frames) is concerned: one OVM call is three physical frames, and the EM counts OVM depth.
+pub struct L2Handler<EVM, ERROR> {
+    _types: PhantomData<(EVM, ERROR)>,
+}
+
+impl<EVM, ERROR> Default for L2Handler<EVM, ERROR> {
+    fn default() -> Self {
+        Self { _types: PhantomData }
+    }
+}
+
+fn shallow(mut init: FrameInit) -> FrameInit {
+    init.depth = init.depth.min(1);
+    init
+}
+
+impl<EVM, ERROR> Handler for L2Handler<EVM, ERROR>
+where
+    EVM: EvmTr<Context: ContextTr<Journal: JournalTr<State = EvmState>>, Frame = EthFrame<EthInterpreter>>,
+    ERROR: EvmTrError<EVM>,
+{
+    type Evm = EVM;
+    type Error = ERROR;
+    type HaltReason = HaltReason;
+
+    fn run_exec_loop(&mut self, evm: &mut EVM, first: FrameInit) -> Result<FrameResult, ERROR> {
+        if let ItemOrResult::Result(result) = evm.frame_init(first)? {
+            return Ok(result);
+        }
+        loop {
+            let result = match evm.frame_run()? {
+                ItemOrResult::Item(init) => match evm.frame_init(shallow(init))? {
+                    ItemOrResult::Item(_) => continue,
+                    ItemOrResult::Result(result) => result,
+                },
+                ItemOrResult::Result(result) => result,
+            };
+            if let Some(result) = evm.frame_return_result(result)? {
+                return Ok(result);
+            }
+        }
+    }
+}
+
+impl<EVM, ERROR> InspectorHandler for L2Handler<EVM, ERROR>
+where
+    EVM: InspectorEvmTr<
+        Context: ContextTr<Journal: JournalTr<State = EvmState>>,
+        Frame = EthFrame<EthInterpreter>,
+        Inspector: Inspector<<EVM as EvmTr>::Context, EthInterpreter>,
+    >,
+    ERROR: EvmTrError<EVM>,
+{
+    type IT = EthInterpreter;
+
+    fn inspect_run_exec_loop(&mut self, evm: &mut EVM, first: FrameInit) -> Result<FrameResult, ERROR> {
+        if let ItemOrResult::Result(result) = evm.inspect_frame_init(first)? {
+            return Ok(result);
+        }
+        loop {
+            let result = match evm.inspect_frame_run()? {
+                ItemOrResult::Item(init) => match evm.inspect_frame_init(shallow(init))? {
+                    ItemOrResult::Item(_) => continue,
+                    ItemOrResult::Result(result) => result,
+                },
+                ItemOrResult::Result(result) => result,
+            };
+            if let Some(result) = evm.frame_return_result(result)? {
+                return Ok(result);
+            }
+        }
+    }
+}
+
+/// Runs one sequencer transaction to the EM with inspection, commits it, and returns its result.
+pub fn sequencer_call<I>(evm: &mut L2Evm<I>, data: Bytes, gas_limit: u64) -> Result<ExecutionResult, L2Error>
+where
+    I: Inspector<L2Context, EthInterpreter>,
+{
+    use revm::{context::ContextSetters, DatabaseCommit};
+    let tx = TxEnv {
+        caller: SEQUENCER,
+        kind: revm::primitives::TxKind::Call(EM),
+        data,
+        gas_limit,
+        gas_price: 0,
+        chain_id: Some(1),
+        ..TxEnv::default()
+    };
+    evm.ctx.set_tx(tx);
+    let result = L2Handler::<_, L2Error>::default().inspect_run(evm);
+    let state = evm.ctx.journal_mut().finalize();
+    if result.is_ok() {
+        evm.ctx.db_mut().commit(state);
+    }
+    result
+}

@@ -1,0 +1,286 @@
+//! The layer-2 backend: a state-test case run through the ExecutionManager.
+//!
+//! For each case: a fresh layer-2 EVM with the EM deployed; the pre-state installed through the EM
+//! (`genesis`, every contract transpiled); the transaction admitted by the sequencer's checks and
+//! sent through the EM's entry; the OVM post-state read back through the EM's `dump`. The outcome
+//! has the native backend's shape, so nothing downstream can tell which backend produced it.
+//!
+//! Architecture invariant: layer-2 state lives only in the EM. This crate writes physical state
+//! directly only to deploy the EM and the genesis code contracts; everything else goes through
+//! the EM's entry points, as a sequencer would.
+
+mod evm;
+mod sequencer;
+
+pub use evm::{EM, SEQUENCER, TRANSPILE_INIT, TRANSPILE_RUNTIME};
+
+use alloy_primitives::{keccak256, Address, Bytes, Log, LogData, B256, U256};
+use evm::{build, sequencer_call, L2Db};
+use ovm_backend::{AccountState, Backend, BackendError, Execution, Outcome, PostState, Status, TxOutcome};
+use ovm_fixture::{Case, Setup};
+use ovm_transpiler::{layout, transpile, Mode};
+use revm::{
+    context::result::{ExecutionResult, Output},
+    interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome, InstructionResult},
+    state::{AccountInfo, Bytecode},
+    Inspector,
+};
+use std::sync::OnceLock;
+
+/// Physical gas for one layer-2 transaction: generous, so that transpilation overhead alone never
+/// runs a frame out of gas, and bounded, so that a loop running to out-of-gas ends.
+pub fn physical_gas(native_gas_limit: u64) -> u64 {
+    native_gas_limit.saturating_mul(16).saturating_add(50_000_000).min(1 << 62)
+}
+
+/// Runs cases through the ExecutionManager.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct L2Backend;
+
+impl Backend for L2Backend {
+    fn name(&self) -> &'static str {
+        "ovm"
+    }
+
+    fn run(&self, case: &Case, setup: &Setup) -> Result<Outcome, BackendError> {
+        let mut chain = Chain::genesis(case, setup)?;
+        let tx = match sequencer::admit(case, setup) {
+            Ok(tx) => tx,
+            Err(rejection) => {
+                let post_state = chain.dump()?;
+                return Ok(Outcome { tx: rejection, post_state });
+            }
+        };
+        let native_gas = setup.tx.as_ref().map(|t| t.gas_limit).unwrap_or_default();
+        let mut top = TopFrame::default();
+        let result = chain.call(tx.encode(), physical_gas(native_gas), &mut top)?;
+        let tx = chain.transaction_outcome(result, &top, tx.is_create)?;
+        let post_state = chain.dump()?;
+        Ok(Outcome { tx, post_state })
+    }
+}
+
+/// The EM's runtime code, from the committed artifact.
+fn em_code() -> &'static Bytes {
+    static CODE: OnceLock<Bytes> = OnceLock::new();
+    CODE.get_or_init(|| {
+        let artifact: serde_json::Value =
+            serde_json::from_str(include_str!("../../../contracts/artifacts/em/ExecutionManager.json"))
+                .expect("the committed EM artifact is JSON");
+        let hex = artifact["deployedBytecode"].as_str().expect("the EM artifact has deployedBytecode");
+        hex.parse().expect("the EM artifact's deployedBytecode is hex")
+    })
+}
+
+/// The physical address of a genesis account's code contract.
+fn genesis_code_address(account: Address) -> Address {
+    let mut preimage = b"ovm.genesis.code".to_vec();
+    preimage.extend_from_slice(account.as_slice());
+    Address::from_slice(&keccak256(preimage)[12..])
+}
+
+/// One layer-2 chain: the physical state and the block it runs in.
+struct Chain {
+    db: Option<L2Db>,
+    number: U256,
+}
+
+impl Chain {
+    fn genesis(case: &Case, setup: &Setup) -> Result<Self, BackendError> {
+        let mut db = L2Db::default();
+        db.insert_account_info(
+            EM,
+            AccountInfo { code_hash: keccak256(em_code()), code: Some(Bytecode::new_raw(em_code().clone())), ..Default::default() },
+        );
+        let mut request = vec![0xf0];
+        push_word(&mut request, U256::from(case.unit.test.pre.len()));
+        for (address, account) in &case.unit.test.pre {
+            let phys = if account.code.is_empty() {
+                Address::ZERO
+            } else {
+                let transpiled = transpile(&account.code, Mode::Runtime)
+                    .map_err(|e| BackendError(format!("transpiling the code of {address}: {e}")))?;
+                let phys = genesis_code_address(*address);
+                let code = Bytes::from(transpiled.code);
+                db.insert_account_info(
+                    phys,
+                    AccountInfo { code_hash: keccak256(&code), code: Some(Bytecode::new_raw(code)), ..Default::default() },
+                );
+                phys
+            };
+            push_word(&mut request, U256::from_be_slice(address.as_slice()));
+            push_word(&mut request, account.balance);
+            push_word(&mut request, U256::from(account.nonce));
+            push_word(&mut request, U256::from_be_slice(phys.as_slice()));
+            let slots: Vec<_> = account.storage.iter().filter(|(_, v)| !v.is_zero()).collect();
+            push_word(&mut request, U256::from(slots.len()));
+            for (key, value) in slots {
+                push_word(&mut request, *key);
+                push_word(&mut request, *value);
+            }
+        }
+        let mut chain = Self { db: Some(db), number: setup.block.number };
+        let result = if std::env::var_os("OVM_TRACE_GENESIS").is_some() {
+            chain.call(request.into(), 1 << 40, revm::inspector::inspectors::TracerEip3155::new(Box::new(std::io::stderr())))?
+        } else {
+            chain.call(request.into(), 1 << 40, revm::inspector::NoOpInspector)?
+        };
+        if !result.is_success() {
+            return Err(BackendError(format!("the EM refused the genesis: {result:?}")));
+        }
+        Ok(chain)
+    }
+
+    fn call<I>(&mut self, data: Bytes, gas: u64, inspector: I) -> Result<ExecutionResult, BackendError>
+    where
+        I: Inspector<evm::L2Context>,
+    {
+        let db = self.db.take().expect("the chain's database is always put back");
+        let mut evm = build(db, self.number, inspector);
+        let result = sequencer_call(&mut evm, data, gas);
+        self.db = Some(evm.ctx.journaled_state.database);
+        result.map_err(|e| BackendError(format!("layer-2 EVM: {e}")))
+    }
+
+    fn transaction_outcome(&self, result: ExecutionResult, top: &TopFrame, is_create: bool) -> Result<TxOutcome, BackendError> {
+        let ExecutionResult::Success { output: Output::Call(reply), logs, gas, .. } = result else {
+            return Err(BackendError(format!("the EM's transaction entry failed: {result:?}")));
+        };
+        let word = |i: usize| reply.get(i * 32..i * 32 + 32).map(U256::from_be_slice);
+        let (Some(status), Some(code), Some(top_selfdestructed)) = (word(0), word(1), word(2)) else {
+            return Err(BackendError("the EM's reply is too short".into()));
+        };
+        if status.is_zero() {
+            return Ok(sequencer::rejection(code.saturating_to()));
+        }
+        let output = reply.slice(96..);
+        let status = if status == U256::from(1) {
+            match (top_selfdestructed.is_zero(), top.result) {
+                (false, _) => Status::SelfDestruct,
+                (true, Some(InstructionResult::Return)) => Status::Return,
+                (true, _) => Status::Stop,
+            }
+        } else {
+            match top.result {
+                Some(InstructionResult::Revert) => Status::Revert,
+                Some(result) => Status::Halt(halt_name(result)),
+                None if is_create => Status::Halt("CreateCollision".into()),
+                None => Status::Halt("Unknown".into()),
+            }
+        };
+        let logs = logs.into_iter().filter(|log| log.address == EM).map(ovm_log).collect::<Result<_, _>>()?;
+        Ok(TxOutcome::Executed(Execution { status, output, gas_used: gas.tx_gas_used(), logs }))
+    }
+
+    /// The OVM post-state, as the EM's `dump` lists it.
+    fn dump(&mut self) -> Result<PostState, BackendError> {
+        let result = self.call(Bytes::from_static(&[0xf2]), 1 << 40, revm::inspector::NoOpInspector)?;
+        let ExecutionResult::Success { output: Output::Call(reply), .. } = result else {
+            return Err(BackendError(format!("the EM's dump failed: {result:?}")));
+        };
+        let mut words = reply.chunks_exact(32).map(U256::from_be_slice);
+        let mut next = || words.next().ok_or_else(|| BackendError("the EM's dump is truncated".into()));
+        let count: usize = next()?.saturating_to();
+        let mut post_state = PostState::new();
+        for _ in 0..count {
+            let address = Address::from_word(B256::from(next()?));
+            let exists = !next()?.is_zero();
+            let balance = next()?;
+            let nonce = next()?.saturating_to();
+            let phys = Address::from_word(B256::from(next()?));
+            let keys: usize = next()?.saturating_to();
+            let mut storage = std::collections::BTreeMap::new();
+            for _ in 0..keys {
+                let (key, value) = (next()?, next()?);
+                if !value.is_zero() {
+                    storage.insert(key, value);
+                }
+            }
+            if exists {
+                let code = self.original_code(phys);
+                post_state.insert(address, AccountState { balance, nonce, code, storage });
+            }
+        }
+        Ok(post_state)
+    }
+
+    /// The original code a code contract carries at its end (see the header).
+    fn original_code(&self, phys: Address) -> Bytes {
+        let db = self.db.as_ref().expect("the chain's database is always put back");
+        let Some(code) = db.cache.accounts.get(&phys).and_then(|a| a.info.code.as_ref()) else {
+            return Bytes::new();
+        };
+        let code = code.original_byte_slice();
+        let field = |at: usize| code.get(at..at + 4).map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize);
+        let (start, len) = (field(layout::HEADER_START_FIELD), field(layout::HEADER_LEN_FIELD));
+        code.get(start..start + len).map(Bytes::copy_from_slice).unwrap_or_default()
+    }
+}
+
+fn push_word(out: &mut Vec<u8>, word: U256) {
+    out.extend_from_slice(&word.to_be_bytes::<32>());
+}
+
+/// An EM log carries the OVM address as its first data word.
+fn ovm_log(log: Log) -> Result<Log, BackendError> {
+    let data = &log.data.data;
+    if data.len() < 32 {
+        return Err(BackendError("an EM log without its OVM address".into()));
+    }
+    let address = Address::from_slice(&data[12..32]);
+    Ok(Log { address, data: LogData::new_unchecked(log.data.topics().to_vec(), data.slice(32..)) })
+}
+
+fn halt_name(result: InstructionResult) -> String {
+    use revm::{context::result::HaltReason, interpreter::SuccessOrHalt};
+    match SuccessOrHalt::<HaltReason>::from(result) {
+        SuccessOrHalt::Halt(HaltReason::OutOfGas(_)) => "OutOfGas".into(),
+        SuccessOrHalt::Halt(reason) => format!("{reason:?}"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Watches for the top OVM frame: the first frame the EM opens that is not the EM itself or a
+/// transpiler built-in, and records how it ended (revm reports a frame's end reason only here).
+#[derive(Default)]
+struct TopFrame {
+    open: Vec<bool>,
+    seen: bool,
+    result: Option<InstructionResult>,
+}
+
+impl TopFrame {
+    fn enter(&mut self, caller: Address, target: Option<Address>) {
+        let is_top = !self.seen
+            && caller == EM
+            && target.is_none_or(|t| t != EM && t != TRANSPILE_INIT && t != TRANSPILE_RUNTIME);
+        self.seen |= is_top;
+        self.open.push(is_top);
+    }
+
+    fn leave(&mut self, result: InstructionResult) {
+        if self.open.pop() == Some(true) {
+            self.result = Some(result);
+        }
+    }
+}
+
+impl<CTX> Inspector<CTX> for TopFrame {
+    fn call(&mut self, _: &mut CTX, inputs: &mut CallInputs) -> Option<CallOutcome> {
+        self.enter(inputs.caller, Some(inputs.target_address));
+        None
+    }
+
+    fn call_end(&mut self, _: &mut CTX, _: &CallInputs, outcome: &mut CallOutcome) {
+        self.leave(outcome.result.result);
+    }
+
+    fn create(&mut self, _: &mut CTX, inputs: &mut CreateInputs) -> Option<CreateOutcome> {
+        self.enter(inputs.caller(), None);
+        None
+    }
+
+    fn create_end(&mut self, _: &mut CTX, _: &CreateInputs, outcome: &mut CreateOutcome) {
+        self.leave(outcome.result.result);
+    }
+}
