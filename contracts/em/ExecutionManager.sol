@@ -196,11 +196,29 @@ contract ExecutionManager {
             }
 
             function isPrecompile(a) -> p { p := and(gt(a, 0), lt(a, 0x0b)) }
+            /// The most physical gas a callee may have: GAS_SCALE times what it asked for natively
+            /// (with the value stipend), plus room for the transpiled prologue. A callee that halts
+            /// burns no more than that, as natively it burns what it was given; one that did not
+            /// run out of gas natively has enough.
+            function gasCap(requested, value) -> cap {
+                if gt(requested, 0xffffffffffffffffffffffffffffffff) { requested := 0xffffffffffffffffffffffffffffffff }
+                if value { requested := add(requested, 2300) }
+                cap := add(mul(requested, 16), 100000)
+            }
+            function min(a, b) -> m {
+                m := a
+                if lt(b, a) { m := b }
+            }
             /// Gas for a nested frame: the EVM's 63/64 rule, applied by the EM (the layer-2 EVM does
             /// not retain gas on its own), less a fixed reserve for the work after the call.
-            function forwardGas(reserve) -> g {
+            /// An OVM call keeps 1/1024 in its outer frame and 1/128 in its inner one, less than the
+            /// native 1/64 in all: the transpiled code's fixed costs per level are higher, and depth
+            /// 1024 must stay reachable wherever it is natively. (Callees are bounded by `gasCap`.)
+            function forwardGas(reserve) -> g { g := forwardGasKeeping(reserve, 64) }
+            /// Gas for a nested frame, keeping 1/`divisor` and a fixed reserve.
+            function forwardGasKeeping(reserve, divisor) -> g {
                 g := gas()
-                g := sub(g, div(g, 64))
+                g := sub(g, div(g, divisor))
                 switch gt(g, reserve)
                 case 1 { g := sub(g, reserve) }
                 default { g := 0 }
@@ -223,14 +241,15 @@ contract ExecutionManager {
                     mstore(0, 0)
                     return(0, 32)
                 }
-                // inner request: 0xe0 || op || target || value || args
+                // inner request: 0xe0 || op || target || value || gas cap || args
                 let argsLen := sub(calldatasize(), 97)
                 mstore8(0x100, 0xe0)
                 mstore(0x101, op)
                 mstore(0x121, target)
                 mstore(0x141, value)
-                calldatacopy(0x161, 97, argsLen)
-                let ok := call(forwardGas(20000), address(), 0, 0x100, add(0x61, argsLen), 0, 0)
+                mstore(0x161, gasCap(word(0), value))
+                calldatacopy(0x181, 97, argsLen)
+                let ok := call(forwardGasKeeping(20000, 1024), address(), 0, 0x100, add(0x81, argsLen), 0, 0)
                 keepReturnData(callerFrame)
                 replyWithReturnData(ok)
             }
@@ -240,6 +259,7 @@ contract ExecutionManager {
                 let op := word(0)
                 let target := word(1)
                 let value := word(2)
+                let cap := word(3)
                 let parent := current()
                 let me := tload(add(parent, F_ADDRESS()))
                 let f := frames()
@@ -273,10 +293,10 @@ contract ExecutionManager {
                     transfer(me, target, 0)
                 }
                 tstore(add(b, F_CODE()), target)
-                let argsLen := sub(calldatasize(), 97)
-                calldatacopy(0x100, 97, argsLen)
+                let argsLen := sub(calldatasize(), 129)
+                calldatacopy(0x100, 129, argsLen)
                 if isPrecompile(target) {
-                    let okp := call(forwardGas(5000), target, 0, 0x100, argsLen, 0, 0)
+                    let okp := call(min(cap, forwardGas(5000)), target, 0, 0x100, argsLen, 0, 0)
                     returndatacopy(0x100, 0, returndatasize())
                     if iszero(okp) { revert(0x100, returndatasize()) }
                     return(0x100, returndatasize())
@@ -286,7 +306,7 @@ contract ExecutionManager {
                 tstore(add(b, F_PHYS()), phys)
                 tstore(add(b, F_RDSIZE()), 0)
                 tstore(T_FRAMES(), add(f, 1))
-                let ok := call(forwardGas(5000), phys, 0, 0x100, argsLen, 0, 0)
+                let ok := call(min(cap, forwardGasKeeping(5000, 128)), phys, 0, 0x100, argsLen, 0, 0)
                 tstore(T_FRAMES(), f)
                 returndatacopy(0x100, 0, returndatasize())
                 if iszero(ok) { revert(0x100, returndatasize()) }
@@ -633,8 +653,9 @@ contract ExecutionManager {
                     mstore(0x101, 0x20)
                     mstore(0x121, to)
                     mstore(0x141, value)
-                    calldatacopy(0x161, dataStart, dataLen)
-                    ok := call(forwardGas(200000), address(), 0, 0x100, add(0x61, dataLen), 0, 0)
+                    mstore(0x161, not(0))
+                    calldatacopy(0x181, dataStart, dataLen)
+                    ok := call(forwardGas(200000), address(), 0, 0x100, add(0x81, dataLen), 0, 0)
                 }
                 default {
                     created := createAddress(sender, nonce)
