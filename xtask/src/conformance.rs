@@ -1,11 +1,12 @@
-//! `cargo xtask conformance`: every case natively on revm, checked against its fixture.
-//!
-//! The OVM half (the same cases through the ExecutionManager, compared with the native outcome)
-//! plugs in here as a second job; `--native-only` keeps this half alone.
+//! `cargo xtask conformance`: every case natively on revm, checked against its fixture, and every
+//! Cancun case again through the ExecutionManager, compared with the native outcome.
+//! `--native-only` runs the first half alone.
 
 use ovm_backend::{check_fixture, Backend, Outcome, TxOutcome};
 use ovm_fixture::{Case, Setup};
+use ovm_l2::L2Backend;
 use ovm_native::NativeBackend;
+use revm::primitives::hardfork::SpecId;
 use ovm_runner::{CaseStatus, Origin, Progress, Report, RunInfo, Selection};
 use std::{path::PathBuf, process::ExitCode, time::{Duration, Instant}};
 
@@ -25,7 +26,7 @@ pub struct Args {
     /// Run the K-th of N interleaved slices of the cases (1-based), e.g. 2/4.
     #[arg(long, value_parser = ovm_runner::parse_shard)]
     shard: Option<(usize, usize)>,
-    /// Run only the native half (today the only half).
+    /// Run only the native half (revm against the fixtures), not the OVM.
     #[arg(long)]
     native_only: bool,
     /// A case running longer than this many seconds is reported as an error.
@@ -52,7 +53,6 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             ovm_runner::VECTORS_ENV
         );
     }
-    let _ = args.native_only; // The OVM half arrives with the layer-2 backend.
     let started = Instant::now();
     let files = ovm_runner::state_test_files(&vectors.root);
     let selection = Selection { filters: args.filter.clone(), case_id: args.case.clone(), shard: args.shard };
@@ -64,19 +64,28 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         });
     }
 
-    let backend = NativeBackend;
-    let progress = Progress::new(backend.name(), loaded.cases.len(), args.quiet || args.case.is_some());
+    let job = if args.native_only { "native" } else { "differential" };
+    let progress = Progress::new(job, loaded.cases.len(), args.quiet || args.case.is_some());
     let budget = Duration::from_secs_f64(args.case_timeout.max(0.001));
-    let records = ovm_runner::run_cases(&loaded.cases, budget, &progress, |case, setup| native_job(&backend, case, setup));
+    let records = ovm_runner::run_cases(&loaded.cases, budget, &progress, |case, setup| {
+        if args.native_only {
+            native_job(&NativeBackend, case, setup)
+        } else {
+            differential_job(case, setup)
+        }
+    });
     progress.finish();
 
     if let (Some(_), Some(case)) = (&args.case, loaded.cases.first()) {
-        print_case(&backend, case);
+        print_case(&NativeBackend, case);
+        if !args.native_only {
+            print_case(&L2Backend, case);
+        }
     }
 
     let run = RunInfo {
-        run_id: run_id(&root.join(&args.reports), "native"),
-        job: "native".into(),
+        run_id: run_id(&root.join(&args.reports), job),
+        job: job.into(),
         vectors: vectors.root.display().to_string(),
         vectors_origin: format!("{:?}", vectors.origin).to_lowercase(),
         filters: args.filter,
@@ -129,9 +138,40 @@ fn native_job(backend: &dyn Backend, case: &Case, setup: &Setup) -> (CaseStatus,
     }
 }
 
-/// `--case`: what the backend produced, for a reader chasing one case.
+/// Native against the fixture, then (Cancun cases) the OVM against the native outcome.
+/// Until verdicts explain documented differences, any difference is a failure.
+fn differential_job(case: &Case, setup: &Setup) -> (CaseStatus, String, Option<u64>) {
+    let native = match NativeBackend.run(case, setup) {
+        Ok(outcome) => outcome,
+        Err(e) => return (CaseStatus::Error, format!("native backend: {e}"), None),
+    };
+    let gas = native.execution().map(|e| e.gas_used);
+    if let Err(mismatch) = check_fixture(&case.expect, &native) {
+        return match NativeBackend.known_limitation(case, setup) {
+            Some(reason) => (CaseStatus::Skipped, reason, gas),
+            None => (CaseStatus::Fail, format!("native: {mismatch}"), gas),
+        };
+    }
+    if setup.spec != SpecId::CANCUN {
+        return (CaseStatus::Pass, "native only: the layer-2 EVM implements Cancun".into(), gas);
+    }
+    let ovm = match L2Backend.run(case, setup) {
+        Ok(outcome) => outcome,
+        Err(e) => return (CaseStatus::Error, format!("ovm backend: {e}"), gas),
+    };
+    let Some(fees) = ovm_compare::fees(case, setup) else {
+        return (CaseStatus::Pass, String::new(), gas);
+    };
+    let differences = ovm_compare::compare(&native, &ovm, &fees);
+    match differences.split_first() {
+        None => (CaseStatus::Pass, String::new(), gas),
+        Some((first, rest)) => (CaseStatus::Fail, format!("ovm differs: {first} (+{} more)", rest.len()), gas),
+    }
+}
+
+/// `--case`: what a backend produced, for a reader chasing one case.
 fn print_case(backend: &dyn Backend, case: &Case) {
-    println!("case {}", case.id);
+    println!("case {} ({})", case.id, backend.name());
     let Ok(setup) = &case.setup else { return };
     match backend.run(case, setup) {
         Ok(outcome) => describe(&outcome),

@@ -2,8 +2,10 @@
 
 mod bench;
 mod conformance;
+mod em;
 mod fetch;
 mod fill;
+mod stats;
 
 use clap::{Parser, Subcommand};
 use std::{path::PathBuf, process::ExitCode};
@@ -19,6 +21,12 @@ struct Cli {
 enum Command {
     /// Run the state tests and report per case (reports/<run>/results.json, junit.xml).
     Conformance(conformance::Args),
+    /// Compile the ExecutionManager and example contracts with the pinned solc (`--check`: verify
+    /// the committed artifacts instead).
+    Em {
+        #[arg(long)]
+        check: bool,
+    },
     /// Fill the project's own vectors: check their `expect` sections natively, record their hashes.
     Fill(fill::Args),
     /// Fetch ethereum/tests at the pinned commit into vectors/ethereum-tests (needs git and network).
@@ -27,6 +35,8 @@ enum Command {
         #[arg(long, default_value = "vectors/ethereum-tests")]
         dest: PathBuf,
     },
+    /// Transpiled size overhead over every contract in the vectors.
+    TranspileStats(stats::Args),
     /// Time the native run against revme's `statetest` on the same folder, side by side.
     Bench(bench::Args),
 }
@@ -40,8 +50,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Conformance(args) => conformance::run(args),
+        Command::Em { check } => em::run(check).map(|()| ExitCode::SUCCESS),
         Command::Fill(args) => fill::run(args).map(|()| ExitCode::SUCCESS),
         Command::Vectors { dest } => fetch::vectors(&project_root().join(dest)).map(|()| ExitCode::SUCCESS),
+        Command::TranspileStats(args) => stats::run(args).map(|()| ExitCode::SUCCESS),
         Command::Bench(args) => bench::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
