@@ -205,6 +205,12 @@ contract ExecutionManager {
                 if value { requested := add(requested, 2300) }
                 cap := add(mul(requested, 16), 100000)
             }
+            /// A creation from the transaction itself keeps 1/8 for the end-of-transaction sweep (it
+            /// may touch many accounts); one from code keeps the native 1/64.
+            function reserveDivisor() -> d {
+                d := 64
+                if eq(frames(), 1) { d := 8 }
+            }
             function min(a, b) -> m {
                 m := a
                 if lt(b, a) { m := b }
@@ -388,7 +394,7 @@ contract ExecutionManager {
                 mstore(0x121, target)
                 mstore(0x141, value)
                 calldatacopy(0x161, codeOffset, codeLen)
-                ok := call(forwardGas(40000), address(), 0, 0x100, add(0x61, codeLen), 0, 0)
+                ok := call(forwardGasKeeping(40000, reserveDivisor()), address(), 0, 0x100, add(0x61, codeLen), 0, 0)
             }
 
             /// op 0xe1 (from the EM itself): a creation, all of whose effects roll back together.
@@ -497,7 +503,7 @@ contract ExecutionManager {
                 }
             }
             function extCodeCopy() {
-                let a := word(0)
+                let a := and(word(0), 0xffffffffffffffffffffffffffffffffffffffff)
                 let offset := word(1)
                 let len := word(2)
                 calldatacopy(0x100, calldatasize(), len) // zeros (and the memory it costs)
@@ -655,7 +661,7 @@ contract ExecutionManager {
                     mstore(0x141, value)
                     mstore(0x161, not(0))
                     calldatacopy(0x181, dataStart, dataLen)
-                    ok := call(forwardGas(200000), address(), 0, 0x100, add(0x81, dataLen), 0, 0)
+                    ok := call(forwardGasKeeping(1000000, 8), address(), 0, 0x100, add(0x81, dataLen), 0, 0)
                 }
                 default {
                     created := createAddress(sender, nonce)
@@ -664,7 +670,7 @@ contract ExecutionManager {
                 }
                 let outLen := returndatasize()
                 returndatacopy(0x400, 0, outLen)
-                // End of transaction: EIP-6780 destructions, then EIP-161 clearing of touched empties.
+                // End of transaction (the calls above kept 1/8 of the gas for this): EIP-6780 destructions, then EIP-161 clearing of touched empties.
                 let n := tload(T_DESTROY_LEN())
                 for { let i := 0 } lt(i, n) { i := add(i, 1) } { destroy(tload(add(0x300000, i))) }
                 n := tload(T_TOUCHED_LEN())

@@ -141,15 +141,17 @@ fn returndatasize_wide<H: ?Sized>(mut ctx: Ctx<'_, H>) -> InstructionExecResult 
 }
 
 /// STACKGUARD: pops `MIN << 16 | LIMIT`; the native stack must hold between MIN and LIMIT items.
+/// The top bit of MIN says that falling short is reported as an overflow (as revm does for DUP).
 fn stack_guard<H: ?Sized>(ctx: Ctx<'_, H>) -> InstructionExecResult {
     let Some([bounds]) = ctx.interpreter.stack.popn::<1>() else {
         return Err(InstructionResult::StackUnderflow);
     };
     let bounds: u64 = bounds.saturating_to();
-    let (min, limit) = ((bounds >> 16) as usize & 0xffff, bounds as usize & 0xffff);
+    let (min, limit) = ((bounds >> 16) as usize & 0x7fff, bounds as usize & 0xffff);
+    let short_is_overflow = bounds & (1 << 31) != 0;
     let height = ctx.interpreter.stack.len();
     if height < min {
-        return Err(InstructionResult::StackUnderflow);
+        return Err(if short_is_overflow { InstructionResult::StackOverflow } else { InstructionResult::StackUnderflow });
     }
     if height > limit {
         return Err(InstructionResult::StackOverflow);

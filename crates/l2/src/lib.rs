@@ -155,7 +155,9 @@ impl Chain {
         }
         let output = reply.slice(96..);
         let status = if status == U256::from(1) {
-            match (top_selfdestructed.is_zero(), top.result) {
+            // A successful creation is a Return, whatever its constructor ended with (as in revm).
+            match (top_selfdestructed.is_zero() || is_create, top.result) {
+                _ if is_create => Status::Return,
                 (false, _) => Status::SelfDestruct,
                 (true, Some(InstructionResult::Return)) => Status::Return,
                 (true, _) => Status::Stop,

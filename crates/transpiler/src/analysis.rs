@@ -74,6 +74,10 @@ pub fn ends_block(opcode: u8) -> bool {
     matches!(opcode, JUMP | JUMPI | STOP | RETURN | REVERT | INVALID | SELFDESTRUCT) || !info(opcode).defined
 }
 
+/// Set in a guard's MIN when a block entered below MIN first fails on a DUP: the reference EVM
+/// (revm) reports a DUP on too short a stack as a stack *overflow*, and halt reasons follow it.
+pub const UNDERFLOW_AS_OVERFLOW: u16 = 0x8000;
+
 /// The stack check a block needs at its entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Guard {
@@ -149,13 +153,18 @@ pub fn block_guard(block: &[Instruction]) -> Guard {
     if min <= limit.min(limit_height) {
         // Some entry heights pass: below MIN the first failure is an underflow, above LIMIT an
         // overflow, so one word expresses the native behaviour exactly.
-        return Guard::Check { min: min as u16, limit: limit.min(limit_height) as u16 };
+        let flag = if min > 0 && first_failure_is_overflow(block, min - 1) { UNDERFLOW_AS_OVERFLOW } else { 0 };
+        return Guard::Check { min: min as u16 | flag, limit: limit.min(limit_height) as u16 };
     }
     // Every height fails; find where the first failure turns from underflow to overflow.
     match overflow_threshold(block) {
         0 => Guard::AlwaysOverflow,
         t => Guard::Check { min: t, limit: t - 1 },
     }
+}
+
+fn is_dup(opcode: u8) -> bool {
+    (0x80..=0x8f).contains(&opcode)
 }
 
 /// Smallest entry height whose first failure in the block is an overflow (1025 if none).
@@ -178,7 +187,7 @@ fn first_failure_is_overflow(block: &[Instruction], entry: i64) -> bool {
     for ins in block {
         let op = info(ins.opcode);
         if height < op.inputs as i64 {
-            return false;
+            return is_dup(ins.opcode);
         }
         height += op.outputs as i64 - op.inputs as i64;
         if height > NATIVE_STACK_LIMIT as i64 {
