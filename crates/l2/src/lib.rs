@@ -10,9 +10,11 @@
 //! the EM's entry points, as a sequencer would.
 
 mod evm;
+mod receipt;
 mod sequencer;
 
 pub use evm::{EM, SEQUENCER, TRANSPILE_INIT, TRANSPILE_RUNTIME};
+pub use receipt::{signed_transaction, TxHashes};
 
 use alloy_primitives::{keccak256, Address, Bytes, Log, LogData, B256, U256};
 use evm::{build, sequencer_call, L2Db};
@@ -43,20 +45,31 @@ impl Backend for L2Backend {
     }
 
     fn run(&self, case: &Case, setup: &Setup) -> Result<Outcome, BackendError> {
+        self.run_recorded(case, setup).map(|(outcome, _)| outcome)
+    }
+}
+
+impl L2Backend {
+    /// Runs a case and also returns the sequencer's record of the transaction's two hashes
+    /// (none when the sequencer did not admit it, or has no signed form of it).
+    pub fn run_recorded(&self, case: &Case, setup: &Setup) -> Result<(Outcome, Option<TxHashes>), BackendError> {
         let mut chain = Chain::genesis(case, setup)?;
         let tx = match sequencer::admit(case, setup) {
             Ok(tx) => tx,
             Err(rejection) => {
                 let post_state = chain.dump()?;
-                return Ok(Outcome { tx: rejection, post_state });
+                return Ok((Outcome { tx: rejection, post_state }, None));
             }
         };
+        let request = tx.encode();
+        let hashes = signed_transaction(case, setup)
+            .map(|signed| TxHashes { original: keccak256(&signed), internal: keccak256(&request) });
         let native_gas = setup.tx.as_ref().map(|t| t.gas_limit).unwrap_or_default();
         let mut top = TopFrame::default();
-        let result = chain.call(tx.encode(), physical_gas(native_gas), &mut top)?;
+        let result = chain.call(request, physical_gas(native_gas), &mut top)?;
         let tx = chain.transaction_outcome(result, &top, tx.is_create)?;
         let post_state = chain.dump()?;
-        Ok(Outcome { tx, post_state })
+        Ok((Outcome { tx, post_state }, hashes))
     }
 }
 

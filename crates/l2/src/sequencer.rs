@@ -3,7 +3,7 @@
 //! The checks that depend on layer-2 state (nonce, balance, sender code, intrinsic gas, initcode
 //! size) are the EM's own.
 
-use alloy_primitives::{keccak256, Bytes, B256, U256};
+use alloy_primitives::{Bytes, B256, U256};
 use ovm_backend::TxOutcome;
 use ovm_fixture::{Case, Setup};
 use revm::{context::TxEnv, primitives::TxKind};
@@ -32,11 +32,6 @@ impl Admitted {
         out.into()
     }
 
-    /// The hash the sequencer records for the wrapped transaction, next to the signed one's.
-    #[allow(dead_code)]
-    pub fn internal_hash(&self) -> B256 {
-        keccak256(self.encode())
-    }
 }
 
 fn reject(kind: &str, detail: impl Into<String>) -> TxOutcome {
