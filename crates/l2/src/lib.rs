@@ -246,11 +246,11 @@ fn ovm_log(log: Log) -> Result<Log, BackendError> {
     Ok(Log { address, data: LogData::new_unchecked(log.data.topics().to_vec(), data.slice(32..)) })
 }
 
+/// The native backend's name for the halt a physical frame ended with.
 fn halt_name(result: InstructionResult) -> String {
     use revm::{context::result::HaltReason, interpreter::SuccessOrHalt};
     match SuccessOrHalt::<HaltReason>::from(result) {
-        SuccessOrHalt::Halt(HaltReason::OutOfGas(_)) => "OutOfGas".into(),
-        SuccessOrHalt::Halt(reason) => format!("{reason:?}"),
+        SuccessOrHalt::Halt(reason) => ovm_native::halt_name(&reason),
         other => format!("{other:?}"),
     }
 }

@@ -120,7 +120,7 @@ fn execution(result: ExecutionResult<HaltReason>) -> Execution {
 }
 
 /// A stable name for an exceptional halt: all out-of-gas kinds are one kind to a program.
-fn halt_name(reason: &HaltReason) -> String {
+pub fn halt_name(reason: &HaltReason) -> String {
     match reason {
         HaltReason::OutOfGas(_) => "OutOfGas".to_owned(),
         other => format!("{other:?}"),
