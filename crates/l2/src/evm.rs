@@ -302,10 +302,24 @@ pub fn sequencer_call<I>(evm: &mut L2Evm<I>, data: Bytes, gas_limit: u64) -> Res
 where
     I: Inspector<L2Context, EthInterpreter>,
 {
+    physical_call(evm, SEQUENCER, EM, data, gas_limit)
+}
+
+/// Runs one physical transaction from `caller` to `to`, and commits it.
+pub fn physical_call<I>(
+    evm: &mut L2Evm<I>,
+    caller: Address,
+    to: Address,
+    data: Bytes,
+    gas_limit: u64,
+) -> Result<ExecutionResult, L2Error>
+where
+    I: Inspector<L2Context, EthInterpreter>,
+{
     use revm::{context::ContextSetters, DatabaseCommit};
     let tx = TxEnv {
-        caller: SEQUENCER,
-        kind: revm::primitives::TxKind::Call(EM),
+        caller,
+        kind: revm::primitives::TxKind::Call(to),
         data,
         gas_limit,
         gas_price: 0,

@@ -299,3 +299,86 @@ impl<CTX> Inspector<CTX> for TopFrame {
         self.leave(outcome.result.result);
     }
 }
+
+#[cfg(test)]
+mod isolation {
+    //! The ExecutionManager never lets anyone act as anyone else.
+    use super::*;
+    use ovm_fixture::load_str;
+
+    fn chain() -> Chain {
+        let text = include_str!("../../../vectors/state/add_and_store.json");
+        let loaded = load_str(text, "add_and_store.json");
+        let case = &loaded.cases[0];
+        Chain::genesis(case, case.setup.as_ref().unwrap()).unwrap()
+    }
+
+    fn call(chain: &mut Chain, caller: Address, to: Address, data: &[u8]) -> ExecutionResult {
+        let db = chain.db.take().unwrap();
+        let mut evm = build(db, chain.number, revm::inspector::NoOpInspector);
+        let result = evm::physical_call(&mut evm, caller, to, Bytes::copy_from_slice(data), 1 << 30).unwrap();
+        chain.db = Some(evm.ctx.journaled_state.database);
+        result
+    }
+
+    fn request_from(chain: &mut Chain, caller: Address, request: &[u8]) -> ExecutionResult {
+        call(chain, caller, EM, request)
+    }
+
+    fn sstore_request() -> Vec<u8> {
+        let mut request = vec![layout::OP_SSTORE];
+        request.extend_from_slice(&[0u8; 31]);
+        request.push(1);
+        request.extend_from_slice(&[0xffu8; 32]);
+        request
+    }
+
+    #[test]
+    fn a_stranger_cannot_make_a_frame_request() {
+        let mut chain = chain();
+        let stranger = Address::repeat_byte(0x77);
+        assert!(!request_from(&mut chain, stranger, &sstore_request()).is_success());
+        assert!(!request_from(&mut chain, stranger, &[layout::OP_CONTEXT]).is_success());
+    }
+
+    #[test]
+    fn a_contract_that_is_not_the_active_frame_cannot_make_requests() {
+        // Physical code that forwards its calldata to the EM and returns the call's success flag:
+        // CALLDATASIZE PUSH0 PUSH0 CALLDATACOPY PUSH0 PUSH0 CALLDATASIZE PUSH0 PUSH0 PUSH20 EM GAS
+        // CALL PUSH0 MSTORE PUSH1 32 PUSH0 RETURN
+        let mut code = vec![0x36, 0x5f, 0x5f, 0x37, 0x5f, 0x5f, 0x36, 0x5f, 0x5f, 0x73];
+        code.extend_from_slice(EM.as_slice());
+        code.extend_from_slice(&[0x5a, 0xf1, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3]);
+        let mut chain = chain();
+        let forwarder = Address::repeat_byte(0x66);
+        let code = Bytes::from(code);
+        chain.db.as_mut().unwrap().insert_account_info(
+            forwarder,
+            AccountInfo { code_hash: keccak256(&code), code: Some(Bytecode::new_raw(code)), ..Default::default() },
+        );
+        for request in [sstore_request(), vec![layout::OP_CONTEXT]] {
+            let result = call(&mut chain, Address::repeat_byte(0x77), forwarder, &request);
+            let ExecutionResult::Success { output, .. } = result else { panic!("{result:?}") };
+            assert_eq!(U256::from_be_slice(output.data()), U256::ZERO, "the EM accepted a request from a stranger contract");
+        }
+    }
+
+    #[test]
+    fn only_the_sequencer_may_run_transactions_or_genesis() {
+        let mut chain = chain();
+        let stranger = Address::repeat_byte(0x77);
+        for op in [0xf0u8, 0xf1, 0xf2, 0xe0, 0xe1, 0xe2] {
+            let mut request = vec![op];
+            request.extend_from_slice(&[0u8; 32 * 20]);
+            assert!(!request_from(&mut chain, stranger, &request).is_success(), "op {op:#x}");
+        }
+        // The sequencer itself may not use the EM's inner frames either.
+        assert!(!request_from(&mut chain, SEQUENCER, &[0xe0; 200]).is_success());
+    }
+
+    #[test]
+    fn the_sequencer_cannot_make_frame_requests() {
+        let mut chain = chain();
+        assert!(!request_from(&mut chain, SEQUENCER, &sstore_request()).is_success());
+    }
+}
