@@ -63,7 +63,11 @@ pub fn run(args: Args) -> Result<(), String> {
     };
     let our_run = || {
         let mut command = Command::new(&ours);
-        command.args(["conformance", "--native-only", "--quiet", "--vectors"]).arg(&mirror).arg("--reports").arg(&reports);
+        command
+            .args(["conformance", "--native-only", "--quiet", "--vectors"])
+            .arg(&mirror)
+            .arg("--reports")
+            .arg(&reports);
         command
     };
     // One untimed round each: page cache, binaries.
@@ -76,7 +80,11 @@ pub fn run(args: Args) -> Result<(), String> {
         eprintln!("  round {round}: revme {:.2}s, ours {:.2}s", secs(theirs[round - 1]), secs(mine[round - 1]));
     }
     let (theirs, mine) = (median(&mut theirs), median(&mut mine));
-    println!("median over {} rounds, {} threads:", args.rounds, std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!(
+        "median over {} rounds, {} threads:",
+        args.rounds,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
     println!("  revme {REVME_VERSION} statetest   {:>8.2}s", secs(theirs));
     println!("  xtask conformance (native) {:>8.2}s   ({:.2}x revme)", secs(mine), secs(mine) / secs(theirs));
     Ok(())

@@ -3,12 +3,17 @@
 //! `--native-only` runs the first half alone.
 
 use ovm_backend::{check_fixture, Backend, Outcome, TxOutcome};
+use ovm_compare::Verdict;
 use ovm_fixture::{Case, Setup};
 use ovm_l2::L2Backend;
 use ovm_native::NativeBackend;
+use ovm_runner::{CaseStatus, JobOutcome, Origin, Progress, Report, RunInfo, Selection};
 use revm::primitives::hardfork::SpecId;
-use ovm_runner::{CaseStatus, Origin, Progress, Report, RunInfo, Selection};
-use std::{path::PathBuf, process::ExitCode, time::{Duration, Instant}};
+use std::{
+    path::PathBuf,
+    process::ExitCode,
+    time::{Duration, Instant},
+};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -122,51 +127,63 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
 }
 
 /// The native half: run on revm, judge against the fixture.
-fn native_job(backend: &dyn Backend, case: &Case, setup: &Setup) -> (CaseStatus, String, Option<u64>) {
+fn native_job(backend: &dyn Backend, case: &Case, setup: &Setup) -> JobOutcome {
     match backend.run(case, setup) {
-        Ok(outcome) => {
-            let gas = outcome.execution().map(|e| e.gas_used);
-            match check_fixture(&case.expect, &outcome) {
-                Ok(()) => (CaseStatus::Pass, String::new(), gas),
-                Err(mismatch) => match backend.known_limitation(case, setup) {
-                    Some(reason) => (CaseStatus::Skipped, reason, gas),
-                    None => (CaseStatus::Fail, mismatch.to_string(), gas),
-                },
-            }
-        }
-        Err(e) => (CaseStatus::Error, format!("{} backend: {e}", backend.name()), None),
+        Ok(outcome) => judge_on_fixture(backend, case, setup, &outcome, "")
+            .unwrap_or_else(|| JobOutcome::new(CaseStatus::Pass, "").with_gas(outcome.execution().map(|e| e.gas_used))),
+        Err(e) => JobOutcome::new(CaseStatus::Error, format!("{} backend: {e}", backend.name())),
     }
 }
 
-/// Native against the fixture, then (Cancun cases) the OVM against the native outcome.
-/// Until verdicts explain documented differences, any difference is a failure.
-fn differential_job(case: &Case, setup: &Setup) -> (CaseStatus, String, Option<u64>) {
+/// `None` when the outcome matches the fixture; else the failure, or the counted skip where the
+/// backend knows it cannot judge the case.
+fn judge_on_fixture(
+    backend: &dyn Backend,
+    case: &Case,
+    setup: &Setup,
+    outcome: &Outcome,
+    prefix: &str,
+) -> Option<JobOutcome> {
+    let gas = outcome.execution().map(|e| e.gas_used);
+    let mismatch = check_fixture(&case.expect, outcome).err()?;
+    Some(match backend.known_limitation(case, setup) {
+        Some(reason) => JobOutcome::new(CaseStatus::Skipped, reason).with_gas(gas),
+        None => JobOutcome::new(CaseStatus::Fail, format!("{prefix}{mismatch}")).with_gas(gas),
+    })
+}
+
+/// Native against the fixture, then (Cancun cases) the OVM against the native outcome, with the
+/// verdict of `docs/context-differences.md`: equal, explained(rule), divergent, or error.
+fn differential_job(case: &Case, setup: &Setup) -> JobOutcome {
     let native = match NativeBackend.run(case, setup) {
         Ok(outcome) => outcome,
-        Err(e) => return (CaseStatus::Error, format!("native backend: {e}"), None),
+        Err(e) => return JobOutcome::new(CaseStatus::Error, format!("native backend: {e}")).with_verdict("error"),
     };
-    let gas = native.execution().map(|e| e.gas_used);
-    if let Err(mismatch) = check_fixture(&case.expect, &native) {
-        return match NativeBackend.known_limitation(case, setup) {
-            Some(reason) => (CaseStatus::Skipped, reason, gas),
-            None => (CaseStatus::Fail, format!("native: {mismatch}"), gas),
-        };
+    if let Some(failure) = judge_on_fixture(&NativeBackend, case, setup, &native, "native: ") {
+        return failure;
     }
+    let gas = native.execution().map(|e| e.gas_used);
     if setup.spec != SpecId::CANCUN {
-        return (CaseStatus::Pass, "native only: the layer-2 EVM implements Cancun".into(), gas);
+        return JobOutcome::new(CaseStatus::Pass, "native only: the layer-2 EVM implements Cancun").with_gas(gas);
     }
     let ovm = match L2Backend.run(case, setup) {
         Ok(outcome) => outcome,
-        Err(e) => return (CaseStatus::Error, format!("ovm backend: {e}"), gas),
+        Err(e) => {
+            return JobOutcome::new(CaseStatus::Error, format!("ovm backend: {e}")).with_gas(gas).with_verdict("error")
+        }
     };
-    let Some(fees) = ovm_compare::fees(case, setup) else {
-        return (CaseStatus::Pass, String::new(), gas);
+    let differences = match ovm_compare::fees(case, setup) {
+        Some(fees) => ovm_compare::compare(&native, &ovm, &fees),
+        None => Vec::new(),
     };
-    let differences = ovm_compare::compare(&native, &ovm, &fees);
-    match differences.split_first() {
-        None => (CaseStatus::Pass, String::new(), gas),
-        Some((first, rest)) => (CaseStatus::Fail, format!("ovm differs: {first} (+{} more)", rest.len()), gas),
-    }
+    let facts = if differences.is_empty() { None } else { NativeBackend.gas_facts(case, setup) };
+    let verdict = ovm_compare::verdict(&differences, facts);
+    let status = if verdict == Verdict::Divergent { CaseStatus::Fail } else { CaseStatus::Pass };
+    let message = match differences.split_first() {
+        None => String::new(),
+        Some((first, rest)) => format!("{first} (+{} more)", rest.len()),
+    };
+    JobOutcome::new(status, message).with_gas(gas).with_verdict(verdict.to_string())
 }
 
 /// `--case`: what a backend produced, for a reader chasing one case.
@@ -192,7 +209,12 @@ fn describe(outcome: &Outcome) {
     }
     println!("  state root: {}", ovm_backend::state_root(&outcome.post_state));
     for (address, account) in &outcome.post_state {
-        println!("  {address}: balance {}, nonce {}, code {} bytes", account.balance, account.nonce, account.code.len());
+        println!(
+            "  {address}: balance {}, nonce {}, code {} bytes",
+            account.balance,
+            account.nonce,
+            account.code.len()
+        );
         for (key, value) in &account.storage {
             println!("    [{key:#x}] = {value:#x}");
         }

@@ -140,7 +140,9 @@ fn check_expect(entry: &Map<String, Value>, outcome: &Outcome) -> Result<(), Str
     let Some(expect) = entry.get("expect") else { return Ok(()) };
     let accounts = expect.as_object().ok_or("`expect` must be an object of accounts")?;
     let parse_u256 = |v: &Value, what: &str| -> Result<U256, String> {
-        v.as_str().and_then(|s| U256::from_str(s).ok()).ok_or_else(|| format!("{what}: expected a number string, got {v}"))
+        v.as_str()
+            .and_then(|s| U256::from_str(s).ok())
+            .ok_or_else(|| format!("{what}: expected a number string, got {v}"))
     };
     for (address, want) in accounts {
         let address = Address::from_str(address).map_err(|e| format!("expect: bad address {address}: {e}"))?;

@@ -25,7 +25,8 @@ pub fn run(args: Args) -> Result<(), String> {
     let mut ratios = Vec::with_capacity(codes.len());
     let (mut original, mut transpiled) = (0usize, 0usize);
     for code in &codes {
-        let out = transpile(code, Mode::Runtime).map_err(|e| format!("transpiling a {}-byte contract: {e}", code.len()))?;
+        let out =
+            transpile(code, Mode::Runtime).map_err(|e| format!("transpiling a {}-byte contract: {e}", code.len()))?;
         original += code.len();
         transpiled += out.code.len();
         ratios.push(out.code.len() as f64 / code.len() as f64);

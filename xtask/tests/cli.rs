@@ -70,7 +70,7 @@ fn a_failing_case_is_listed_and_rerunnable_by_id() {
     let out = conformance(&dir, &[]);
     assert_eq!(out.status.code(), Some(1));
     let id = "t.json::add_and_store::Cancun::d0g0v0";
-    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("FAIL: {id}: state root")));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("FAIL: {id}: native: state root")));
 
     let out = conformance(&dir, &["--case", id]);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -87,7 +87,10 @@ fn a_missing_vectors_folder_is_one_sentence() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "error: --vectors names /nonexistent/tests, which does not exist");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "error: --vectors names /nonexistent/tests, which does not exist"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 

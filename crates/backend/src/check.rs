@@ -10,19 +10,36 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mismatch {
     /// The fixture expects the transaction to be rejected, but it executed.
-    ExpectedRejection { expected: String },
+    ExpectedRejection {
+        expected: String,
+    },
     /// The transaction was rejected, but the fixture expects it to execute.
-    UnexpectedRejection { kind: String, detail: String },
+    UnexpectedRejection {
+        kind: String,
+        detail: String,
+    },
     /// Both reject, for different reasons.
-    WrongRejection { expected: String, got: String },
-    LogsHash { expected: B256, got: B256 },
-    StateRoot { expected: B256, got: B256, first_difference: Option<String> },
+    WrongRejection {
+        expected: String,
+        got: String,
+    },
+    LogsHash {
+        expected: B256,
+        got: B256,
+    },
+    StateRoot {
+        expected: B256,
+        got: B256,
+        first_difference: Option<String>,
+    },
 }
 
 impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Mismatch::ExpectedRejection { expected } => write!(f, "expected exception {expected}, but the transaction executed"),
+            Mismatch::ExpectedRejection { expected } => {
+                write!(f, "expected exception {expected}, but the transaction executed")
+            }
             Mismatch::UnexpectedRejection { kind, detail } => write!(f, "unexpected rejection {kind}: {detail}"),
             Mismatch::WrongRejection { expected, got } => write!(f, "rejected as {got}, fixture expects {expected}"),
             Mismatch::LogsHash { expected, got } => write!(f, "logs hash {got}, fixture expects {expected}"),
@@ -123,7 +140,11 @@ fn first_post_state_difference(expect: &Expectation, got: &PostState) -> Option<
         let Some(have) = got.get(address) else { return Some(format!("{address} missing")) };
         let want_storage: std::collections::BTreeMap<_, _> =
             want.storage.iter().filter(|(_, v)| !v.is_zero()).map(|(k, v)| (*k, *v)).collect();
-        if have.balance != want.balance || have.nonce != want.nonce || have.code != want.code || have.storage != want_storage {
+        if have.balance != want.balance
+            || have.nonce != want.nonce
+            || have.code != want.code
+            || have.storage != want_storage
+        {
             return Some(format!("{address} differs"));
         }
     }

@@ -34,6 +34,23 @@ pub trait Backend: Sync {
         let _ = (case, setup);
         None
     }
+
+    /// For a backend that serves as the reference: what its execution of the case did that the
+    /// documented differences are recognized by (`docs/context-differences.md`). Asked only when
+    /// two outcomes differ; `None` when this backend cannot observe it.
+    fn gas_facts(&self, case: &Case, setup: &Setup) -> Option<GasFacts> {
+        let _ = (case, setup);
+        None
+    }
+}
+
+/// What a reference execution did with gas.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GasFacts {
+    /// Some frame executed the GAS opcode.
+    pub read_gas: bool,
+    /// Some frame (the top one included) ended with an out-of-gas halt of any kind.
+    pub ran_out_of_gas: bool,
 }
 
 /// A backend could not produce an outcome at all (a harness or implementation fault, never a

@@ -96,7 +96,11 @@ pub fn compare(reference: &Outcome, under_test: &Outcome, fees: &Fees) -> Vec<Di
         let keys: std::collections::BTreeSet<_> = a.storage.keys().chain(b.storage.keys()).copied().collect();
         for key in keys {
             let value = |s: &AccountState| s.storage.get(&key).copied().unwrap_or_default();
-            differ(format!("account {address}: storage[{key:#x}]"), format!("{:#x}", value(a)), format!("{:#x}", value(b)));
+            differ(
+                format!("account {address}: storage[{key:#x}]"),
+                format!("{:#x}", value(a)),
+                format!("{:#x}", value(b)),
+            );
         }
     }
     out
@@ -128,4 +132,50 @@ pub fn fees(case: &ovm_fixture::Case, setup: &ovm_fixture::Setup) -> Option<Fees
         blob_fee: U256::from(blob_gas) * U256::from(blob_price),
         coinbase_existed: case.unit.test.pre.contains_key(&setup.block.beneficiary),
     })
+}
+
+/// What the comparison of two outcomes says about a case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Equal,
+    /// They differ, and the reference execution exercised this documented difference.
+    Explained(Rule),
+    /// They differ, and no documented difference explains it: a bug.
+    Divergent,
+}
+
+/// A documented difference (`docs/context-differences.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// The reference execution read GAS or ran a frame out of gas.
+    Gas,
+}
+
+impl Rule {
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Gas => "gas",
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verdict::Equal => f.write_str("equal"),
+            Verdict::Explained(rule) => write!(f, "explained({})", rule.name()),
+            Verdict::Divergent => f.write_str("divergent"),
+        }
+    }
+}
+
+/// The verdict for `differences`, given what the reference execution did with gas.
+pub fn verdict(differences: &[Difference], facts: Option<ovm_backend::GasFacts>) -> Verdict {
+    if differences.is_empty() {
+        return Verdict::Equal;
+    }
+    match facts {
+        Some(facts) if facts.read_gas || facts.ran_out_of_gas => Verdict::Explained(Rule::Gas),
+        _ => Verdict::Divergent,
+    }
 }

@@ -14,16 +14,15 @@ use revm::{
     context_interface::{cfg::gas_params::GasId, ContextTr, JournalTr},
     database::{CacheDB, EmptyDB},
     handler::{
-        instructions::EthInstructions, EthFrame, EthPrecompiles, EvmTr, EvmTrError, FrameResult,
-        Handler, ItemOrResult, PrecompileProvider,
+        instructions::EthInstructions, EthFrame, EthPrecompiles, EvmTr, EvmTrError, FrameResult, Handler, ItemOrResult,
+        PrecompileProvider,
     },
     inspector::{InspectorEvmTr, InspectorHandler},
     interpreter::{
         interpreter::EthInterpreter,
         interpreter_action::FrameInit,
         interpreter_types::{Immediates, InputsTr, Jumps, MemoryTr, ReturnData},
-        CallInputs, Gas, Instruction, InstructionContext, InstructionExecResult, InstructionResult,
-        InterpreterResult,
+        CallInputs, Gas, Instruction, InstructionContext, InstructionExecResult, InstructionResult, InterpreterResult,
     },
     primitives::{hardfork::SpecId, Address, AddressSet, Bytes, U256},
     state::EvmState,
@@ -33,16 +32,15 @@ use std::{convert::Infallible, marker::PhantomData};
 
 pub type L2Db = CacheDB<EmptyDB>;
 pub type L2Context = Context<BlockEnv, TxEnv, CfgEnv, L2Db, Journal<L2Db>, ()>;
-pub type L2Evm<I> = Evm<L2Context, I, EthInstructions<EthInterpreter, L2Context>, L2Precompiles, EthFrame<EthInterpreter>>;
+pub type L2Evm<I> =
+    Evm<L2Context, I, EthInstructions<EthInterpreter, L2Context>, L2Precompiles, EthFrame<EthInterpreter>>;
 pub type L2Error = EVMError<Infallible, InvalidTransaction>;
 
 pub const EM: Address = Address::new(layout::EM_ADDRESS);
 pub const TRANSPILE_RUNTIME: Address = Address::new(layout::TRANSPILE_RUNTIME_ADDRESS);
 pub const TRANSPILE_INIT: Address = Address::new(layout::TRANSPILE_INIT_ADDRESS);
 /// The only account the EM accepts genesis, transactions and dumps from.
-pub const SEQUENCER: Address = Address::new([
-    0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
-]);
+pub const SEQUENCER: Address = Address::new([0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10]);
 
 const HEADROOM_LIMIT: usize = layout::NATIVE_STACK_LIMIT + layout::STACK_HEADROOM;
 
@@ -59,7 +57,8 @@ pub fn config() -> CfgEnv {
 
 /// Builds the layer-2 EVM over `db` for a block with the given number (BLOCKHASH is physical).
 pub fn build<I>(db: L2Db, number: U256, inspector: I) -> L2Evm<I> {
-    let mut block = BlockEnv { number, gas_limit: u64::MAX, prevrandao: Some(Default::default()), ..BlockEnv::default() };
+    let mut block =
+        BlockEnv { number, gas_limit: u64::MAX, prevrandao: Some(Default::default()), ..BlockEnv::default() };
     block.set_blob_excess_gas_and_price(0, revm::primitives::eip4844::BLOB_BASE_FEE_UPDATE_FRACTION_CANCUN);
     let ctx: L2Context = Context::mainnet().with_db(db).with_cfg(config()).with_block(block);
     let mut instructions = EthInstructions::new_mainnet_with_spec(SpecId::CANCUN);
@@ -81,7 +80,10 @@ fn install_headroom(table: &mut EthInstructions<EthInterpreter, L2Context>) {
     macro_rules! push_ops {
         ($($n:literal),*) => { $( table.insert_instruction(0x5f + $n, Instruction::new(push_wide::<$n, H>), static_gas[0x5f + $n]); )* };
     }
-    push_ops!(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32);
+    push_ops!(
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
+        30, 31, 32
+    );
     macro_rules! dup_ops {
         ($($n:literal),*) => { $( table.insert_instruction(0x7f + $n, Instruction::new(dup_wide::<$n, H>), static_gas[0x7f + $n]); )* };
     }
@@ -151,7 +153,11 @@ fn stack_guard<H: ?Sized>(ctx: Ctx<'_, H>) -> InstructionExecResult {
     let short_is_overflow = bounds & (1 << 31) != 0;
     let height = ctx.interpreter.stack.len();
     if height < min {
-        return Err(if short_is_overflow { InstructionResult::StackOverflow } else { InstructionResult::StackUnderflow });
+        return Err(if short_is_overflow {
+            InstructionResult::StackOverflow
+        } else {
+            InstructionResult::StackUnderflow
+        });
     }
     if height > limit {
         return Err(InstructionResult::StackOverflow);

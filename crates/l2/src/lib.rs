@@ -103,7 +103,11 @@ impl Chain {
         let mut db = L2Db::default();
         db.insert_account_info(
             EM,
-            AccountInfo { code_hash: keccak256(em_code()), code: Some(Bytecode::new_raw(em_code().clone())), ..Default::default() },
+            AccountInfo {
+                code_hash: keccak256(em_code()),
+                code: Some(Bytecode::new_raw(em_code().clone())),
+                ..Default::default()
+            },
         );
         let mut request = vec![0xf0];
         push_word(&mut request, U256::from(case.unit.test.pre.len()));
@@ -117,7 +121,11 @@ impl Chain {
                 let code = Bytes::from(transpiled.code);
                 db.insert_account_info(
                     phys,
-                    AccountInfo { code_hash: keccak256(&code), code: Some(Bytecode::new_raw(code)), ..Default::default() },
+                    AccountInfo {
+                        code_hash: keccak256(&code),
+                        code: Some(Bytecode::new_raw(code)),
+                        ..Default::default()
+                    },
                 );
                 phys
             };
@@ -134,7 +142,11 @@ impl Chain {
         }
         let mut chain = Self { db: Some(db), number: setup.block.number };
         let result = if std::env::var_os("OVM_TRACE_GENESIS").is_some() {
-            chain.call(request.into(), 1 << 40, revm::inspector::inspectors::TracerEip3155::new(Box::new(std::io::stderr())))?
+            chain.call(
+                request.into(),
+                1 << 40,
+                revm::inspector::inspectors::TracerEip3155::new(Box::new(std::io::stderr())),
+            )?
         } else {
             chain.call(request.into(), 1 << 40, revm::inspector::NoOpInspector)?
         };
@@ -155,7 +167,12 @@ impl Chain {
         result.map_err(|e| BackendError(format!("layer-2 EVM: {e}")))
     }
 
-    fn transaction_outcome(&self, result: ExecutionResult, top: &TopFrame, is_create: bool) -> Result<TxOutcome, BackendError> {
+    fn transaction_outcome(
+        &self,
+        result: ExecutionResult,
+        top: &TopFrame,
+        is_create: bool,
+    ) -> Result<TxOutcome, BackendError> {
         let ExecutionResult::Success { output: Output::Call(reply), logs, gas, .. } = result else {
             return Err(BackendError(format!("the EM's transaction entry failed: {result:?}")));
         };
@@ -226,7 +243,8 @@ impl Chain {
             return Bytes::new();
         };
         let code = code.original_byte_slice();
-        let field = |at: usize| code.get(at..at + 4).map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize);
+        let field =
+            |at: usize| code.get(at..at + 4).map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize);
         let (start, len) = (field(layout::HEADER_START_FIELD), field(layout::HEADER_LEN_FIELD));
         code.get(start..start + len).map(Bytes::copy_from_slice).unwrap_or_default()
     }
@@ -359,7 +377,11 @@ mod isolation {
         for request in [sstore_request(), vec![layout::OP_CONTEXT]] {
             let result = call(&mut chain, Address::repeat_byte(0x77), forwarder, &request);
             let ExecutionResult::Success { output, .. } = result else { panic!("{result:?}") };
-            assert_eq!(U256::from_be_slice(output.data()), U256::ZERO, "the EM accepted a request from a stranger contract");
+            assert_eq!(
+                U256::from_be_slice(output.data()),
+                U256::ZERO,
+                "the EM accepted a request from a stranger contract"
+            );
         }
     }
 

@@ -31,7 +31,6 @@ impl Admitted {
         out.extend_from_slice(&self.data);
         out.into()
     }
-
 }
 
 fn reject(kind: &str, detail: impl Into<String>) -> TxOutcome {
@@ -57,7 +56,9 @@ pub fn admit(case: &Case, setup: &Setup) -> Result<Admitted, TxOutcome> {
     let _ = case;
     let tx: &TxEnv = match &setup.tx {
         Ok(tx) => tx,
-        Err(rejected) => return Err(TxOutcome::Rejected { kind: rejected.kind.to_owned(), detail: rejected.detail.clone() }),
+        Err(rejected) => {
+            return Err(TxOutcome::Rejected { kind: rejected.kind.to_owned(), detail: rejected.detail.clone() })
+        }
     };
     let block = &setup.block;
     if tx.gas_limit > block.gas_limit {
@@ -102,7 +103,8 @@ pub fn admit(case: &Case, setup: &Setup) -> Result<Admitted, TxOutcome> {
     };
     let blob_gas = U256::from(GAS_PER_BLOB) * U256::from(tx.blob_hashes.len());
     let gas = U256::from(tx.gas_limit);
-    let required = gas * U256::from(tx.gas_price) + blob_gas * U256::from(if tx.tx_type == 3 { tx.max_fee_per_blob_gas } else { 0 });
+    let required = gas * U256::from(tx.gas_price)
+        + blob_gas * U256::from(if tx.tx_type == 3 { tx.max_fee_per_blob_gas } else { 0 });
     let charge = gas * U256::from(effective_price) + blob_gas * U256::from(blob_gas_price);
     let access_keys: usize = tx.access_list.iter().map(|item| item.storage_keys.len()).sum();
     let (is_create, to) = match tx.kind {

@@ -7,13 +7,16 @@
 //!
 //! Architecture invariant: the native backend is plain revm; it never special-cases a test.
 
-use ovm_backend::{AccountState, Backend, BackendError, Execution, Outcome, PostState, Status, TxOutcome};
+use ovm_backend::{AccountState, Backend, BackendError, Execution, GasFacts, Outcome, PostState, Status, TxOutcome};
 use ovm_fixture::{Case, Setup};
 use revm::{
     context::result::{EVMError, ExecutionResult, HaltReason, InvalidTransaction, Output, SuccessReason},
     context_interface::result::InvalidHeader,
     database::{CacheState, State},
-    interpreter::{CreateInputs, CreateOutcome},
+    interpreter::{
+        interpreter::EthInterpreter, interpreter_types::Jumps, CallInputs, CallOutcome, CreateInputs, CreateOutcome,
+        InstructionResult, Interpreter, SuccessOrHalt,
+    },
     primitives::Address,
     Context, ExecuteCommitEvm, InspectEvm, Inspector, MainBuilder, MainContext,
 };
@@ -60,13 +63,27 @@ impl Backend for NativeBackend {
         Ok(Outcome { tx, post_state: post_state(&state.cache) })
     }
 
+    fn gas_facts(&self, case: &Case, setup: &Setup) -> Option<GasFacts> {
+        let tx = setup.tx.as_ref().ok()?;
+        let mut state = State::builder().with_cached_prestate(case.unit.pre_state().clone()).build();
+        let mut evm = Context::mainnet()
+            .with_block(&setup.block)
+            .with_tx(tx)
+            .with_cfg(setup.cfg.clone())
+            .with_db(&mut state)
+            .build_mainnet_with_inspector(GasWatch::default());
+        let _ = evm.inspect_tx(tx);
+        Some(evm.inspector.0)
+    }
+
     /// revm 43.0.3 does not implement EIP-7610: a CREATE whose target has storage but no code and
     /// nonce 0 must fail as a collision, and revm deploys there instead. Such accounts cannot arise
     /// on mainnet today, but state tests build them; for those cases revm is no oracle.
     fn known_limitation(&self, case: &Case, setup: &Setup) -> Option<String> {
         let pre = &case.unit.test.pre;
         let storage_only = |a: &Address| {
-            pre.get(a).is_some_and(|acc| acc.nonce == 0 && acc.code.is_empty() && acc.storage.values().any(|v| !v.is_zero()))
+            pre.get(a)
+                .is_some_and(|acc| acc.nonce == 0 && acc.code.is_empty() && acc.storage.values().any(|v| !v.is_zero()))
         };
         if !pre.keys().any(storage_only) {
             return None;
@@ -85,6 +102,34 @@ impl Backend for NativeBackend {
             "revm 43.0.3 does not implement EIP-7610 (a CREATE targets an account with storage but no code and nonce 0)"
                 .to_owned()
         })
+    }
+}
+
+/// Watches a native execution for what the gas rule of `docs/context-differences.md` needs.
+#[derive(Default)]
+struct GasWatch(GasFacts);
+
+impl GasWatch {
+    fn frame_ended(&mut self, result: InstructionResult) {
+        if matches!(SuccessOrHalt::<HaltReason>::from(result), SuccessOrHalt::Halt(HaltReason::OutOfGas(_))) {
+            self.0.ran_out_of_gas = true;
+        }
+    }
+}
+
+impl<CTX> Inspector<CTX> for GasWatch {
+    fn step(&mut self, interp: &mut Interpreter<EthInterpreter>, _: &mut CTX) {
+        if interp.bytecode.opcode() == 0x5a {
+            self.0.read_gas = true;
+        }
+    }
+
+    fn call_end(&mut self, _: &mut CTX, _: &CallInputs, outcome: &mut CallOutcome) {
+        self.frame_ended(outcome.result.result);
+    }
+
+    fn create_end(&mut self, _: &mut CTX, _: &CreateInputs, outcome: &mut CreateOutcome) {
+        self.frame_ended(outcome.result.result);
     }
 }
 

@@ -93,7 +93,9 @@ fn a_selfdestructed_preexisting_contract_keeps_its_account_but_moves_its_balance
     let victim = address!("5000000000000000000000000000000000000005");
     let heir = address!("6000000000000000000000000000000000000006");
     let code = format!("0x73{}ff", hex(heir.as_slice()));
-    let pre = format!(r#", "{victim}": {{"balance": "0x07", "code": "{code}", "nonce": "0x01", "storage": {{"0x01": "0x01"}}}}"#);
+    let pre = format!(
+        r#", "{victim}": {{"balance": "0x07", "code": "{code}", "nonce": "0x01", "storage": {{"0x01": "0x01"}}}}"#
+    );
     let loaded = load_str(&unit_calling(victim, "0x00", &pre), "x.json");
     let outcome = run(&loaded.cases[0]);
     assert_eq!(outcome.post_state[&heir].balance, alloy_primitives::U256::from(7));

@@ -23,6 +23,33 @@ pub enum CaseStatus {
     Skipped,
 }
 
+/// What a job says about one case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobOutcome {
+    pub status: CaseStatus,
+    /// The job's own judgement, when it gives one (`equal`, `explained(gas)`, `divergent`, ...).
+    pub verdict: Option<String>,
+    /// Why it failed, errored or was skipped, or what explains it; empty when there is nothing to say.
+    pub message: String,
+    pub gas_used: Option<u64>,
+}
+
+impl JobOutcome {
+    pub fn new(status: CaseStatus, message: impl Into<String>) -> Self {
+        Self { status, verdict: None, message: message.into(), gas_used: None }
+    }
+
+    pub fn with_gas(mut self, gas_used: Option<u64>) -> Self {
+        self.gas_used = gas_used;
+        self
+    }
+
+    pub fn with_verdict(mut self, verdict: impl Into<String>) -> Self {
+        self.verdict = Some(verdict.into());
+        self
+    }
+}
+
 /// One case's result.
 #[derive(Clone, Debug, Serialize)]
 pub struct CaseRecord {
@@ -32,7 +59,9 @@ pub struct CaseRecord {
     pub fork: String,
     pub indexes: Indexes,
     pub status: CaseStatus,
-    /// Why it failed, errored or was skipped; empty when it passed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<String>,
+    /// Why it failed, errored or was skipped, or what explains it; absent when there is nothing to say.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -41,16 +70,17 @@ pub struct CaseRecord {
 }
 
 impl CaseRecord {
-    pub fn new(case: &Case, status: CaseStatus, message: String, gas_used: Option<u64>, elapsed: Duration) -> Self {
+    pub fn new(case: &Case, outcome: JobOutcome, elapsed: Duration) -> Self {
         Self {
             id: case.id.0.clone(),
             file: case.file.to_string(),
             test: case.test_name.to_string(),
             fork: case.fork.to_string(),
             indexes: case.indexes,
-            status,
-            message,
-            gas_used,
+            status: outcome.status,
+            verdict: outcome.verdict,
+            message: outcome.message,
+            gas_used: outcome.gas_used,
             micros: elapsed.as_micros().try_into().unwrap_or(u64::MAX),
         }
     }
@@ -111,6 +141,9 @@ pub struct Report {
     pub totals: Totals,
     /// Skip reason -> number of cases skipped for it.
     pub skipped: BTreeMap<String, usize>,
+    /// Verdict -> number of cases, when the job gives verdicts.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub verdicts: BTreeMap<String, usize>,
     pub file_errors: Vec<FileError>,
     /// Sorted by id.
     pub cases: Vec<CaseRecord>,
@@ -121,13 +154,17 @@ impl Report {
         cases.sort_by(|a, b| a.id.cmp(&b.id));
         let mut totals = Totals { file_errors: file_errors.len(), ..Totals::default() };
         let mut skipped = BTreeMap::new();
+        let mut verdicts = BTreeMap::new();
         for case in &cases {
             totals.add(case.status);
             if case.status == CaseStatus::Skipped {
                 *skipped.entry(case.message.clone()).or_default() += 1;
             }
+            if let Some(verdict) = &case.verdict {
+                *verdicts.entry(verdict.clone()).or_default() += 1;
+            }
         }
-        Self { schema_version: SCHEMA_VERSION, run, totals, skipped, file_errors, cases }
+        Self { schema_version: SCHEMA_VERSION, run, totals, skipped, verdicts, file_errors, cases }
     }
 
     /// Per-folder counts, then totals, skip reasons, file errors and the failing cases (at most
@@ -139,27 +176,68 @@ impl Report {
         }
         let width = folders.keys().map(|f| f.len()).max().unwrap_or(6).max(6);
         let mut out = String::new();
-        let _ = writeln!(out, "{:<width$} {:>7} {:>7} {:>5} {:>5} {:>7}", "folder", "cases", "pass", "fail", "error", "skipped");
+        let _ = writeln!(
+            out,
+            "{:<width$} {:>7} {:>7} {:>5} {:>5} {:>7}",
+            "folder", "cases", "pass", "fail", "error", "skipped"
+        );
         let mut row = |name: &str, t: &Totals| {
-            let _ = writeln!(out, "{name:<width$} {:>7} {:>7} {:>5} {:>5} {:>7}", t.cases, t.pass, t.fail, t.error, t.skipped);
+            let _ = writeln!(
+                out,
+                "{name:<width$} {:>7} {:>7} {:>5} {:>5} {:>7}",
+                t.cases, t.pass, t.fail, t.error, t.skipped
+            );
         };
         for (folder, totals) in &folders {
             row(folder, totals);
         }
         row("TOTAL", &self.totals);
+        out.push_str(&self.verdict_table(width));
         for (reason, count) in &self.skipped {
             let _ = writeln!(out, "skipped {count} case(s): {reason}");
         }
         for error in &self.file_errors {
             let _ = writeln!(out, "file error: {error}");
         }
-        let failing: Vec<_> = self.cases.iter().filter(|c| matches!(c.status, CaseStatus::Fail | CaseStatus::Error)).collect();
+        let failing: Vec<_> =
+            self.cases.iter().filter(|c| matches!(c.status, CaseStatus::Fail | CaseStatus::Error)).collect();
         for case in failing.iter().take(max_listed) {
             let _ = writeln!(out, "{}: {}: {}", status_word(case.status), case.id, case.message);
         }
         if failing.len() > max_listed {
             let _ = writeln!(out, "... and {} more failing case(s), all in results.json", failing.len() - max_listed);
         }
+        out
+    }
+
+    /// Verdict counts by folder and overall, when the job gives verdicts.
+    fn verdict_table(&self, width: usize) -> String {
+        if self.verdicts.is_empty() {
+            return String::new();
+        }
+        let labels: Vec<&String> = self.verdicts.keys().collect();
+        let mut folders: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
+        for case in &self.cases {
+            if let Some(verdict) = &case.verdict {
+                *folders.entry(case.folder()).or_default().entry(verdict).or_default() += 1;
+            }
+        }
+        let mut out = format!("\n{:<width$}", "verdicts by folder");
+        for label in &labels {
+            let _ = write!(out, " {:>w$}", label, w = label.len().max(7));
+        }
+        out.push('\n');
+        let mut row = |name: &str, counts: &dyn Fn(&str) -> usize| {
+            let _ = write!(out, "{name:<width$}");
+            for label in &labels {
+                let _ = write!(out, " {:>w$}", counts(label), w = label.len().max(7));
+            }
+            out.push('\n');
+        };
+        for (folder, counts) in &folders {
+            row(folder, &|label| counts.get(label).copied().unwrap_or(0));
+        }
+        row("TOTAL", &|label| self.verdicts.get(label).copied().unwrap_or(0));
         out
     }
 
@@ -227,9 +305,17 @@ impl Report {
             out.push_str("  </testsuite>\n");
         }
         if !self.file_errors.is_empty() {
-            let _ = writeln!(out, "  <testsuite name=\"file errors\" tests=\"{0}\" errors=\"{0}\">", self.file_errors.len());
+            let _ = writeln!(
+                out,
+                "  <testsuite name=\"file errors\" tests=\"{0}\" errors=\"{0}\">",
+                self.file_errors.len()
+            );
             for error in &self.file_errors {
-                let name = format!("{}{}", error.file, error.test_name.as_deref().map(|n| format!("::{n}")).unwrap_or_default());
+                let name = format!(
+                    "{}{}",
+                    error.file,
+                    error.test_name.as_deref().map(|n| format!("::{n}")).unwrap_or_default()
+                );
                 let _ = writeln!(
                     out,
                     "    <testcase classname=\"file errors\" name=\"{}\">\n      <error message=\"{}\"/>\n    </testcase>",

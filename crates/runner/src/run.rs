@@ -2,7 +2,7 @@
 
 use crate::{
     progress::Progress,
-    results::{CaseRecord, CaseStatus},
+    results::{CaseRecord, CaseStatus, JobOutcome},
 };
 use ovm_fixture::{load_file, Case, CaseProblem, FileError};
 use rayon::prelude::*;
@@ -44,7 +44,8 @@ impl Selection {
         if let Some(id) = &self.case_id {
             return case.id.0 == *id;
         }
-        self.filters.is_empty() || self.filters.iter().any(|f| case.file.contains(f.as_str()) || case.id.0.contains(f.as_str()))
+        self.filters.is_empty()
+            || self.filters.iter().any(|f| case.file.contains(f.as_str()) || case.id.0.contains(f.as_str()))
     }
 }
 
@@ -89,7 +90,12 @@ fn guarded_load(path: &std::path::Path, name: &str) -> ovm_fixture::FileCases {
         Ok(cases) => cases,
         Err(panic) => ovm_fixture::FileCases {
             cases: vec![],
-            errors: vec![FileError { file: name.to_owned(), test_name: None, field: None, message: format!("loader panicked: {panic}") }],
+            errors: vec![FileError {
+                file: name.to_owned(),
+                test_name: None,
+                field: None,
+                message: format!("loader panicked: {panic}"),
+            }],
         },
     }
 }
@@ -99,7 +105,7 @@ fn guarded_load(path: &std::path::Path, name: &str) -> ovm_fixture::FileCases {
 /// record too (its result is discarded: a case that slow hides a bug or a missing bound).
 pub fn run_cases<J>(cases: &[Case], budget: Duration, progress: &Progress, job: J) -> Vec<CaseRecord>
 where
-    J: Fn(&Case, &ovm_fixture::Setup) -> (CaseStatus, String, Option<u64>) + Sync,
+    J: Fn(&Case, &ovm_fixture::Setup) -> JobOutcome + Sync,
 {
     cases
         .par_iter()
@@ -113,26 +119,35 @@ where
 
 fn run_one<J>(case: &Case, budget: Duration, job: &J) -> CaseRecord
 where
-    J: Fn(&Case, &ovm_fixture::Setup) -> (CaseStatus, String, Option<u64>),
+    J: Fn(&Case, &ovm_fixture::Setup) -> JobOutcome,
 {
     let setup = match &case.setup {
         Ok(setup) => setup,
-        Err(CaseProblem::Skipped(skip)) => return CaseRecord::new(case, CaseStatus::Skipped, skip.reason.clone(), None, Duration::ZERO),
-        Err(CaseProblem::Invalid(e)) => return CaseRecord::new(case, CaseStatus::Error, format!("bad fixture: {e}"), None, Duration::ZERO),
+        Err(CaseProblem::Skipped(skip)) => {
+            return CaseRecord::new(case, JobOutcome::new(CaseStatus::Skipped, skip.reason.clone()), Duration::ZERO)
+        }
+        Err(CaseProblem::Invalid(e)) => {
+            return CaseRecord::new(
+                case,
+                JobOutcome::new(CaseStatus::Error, format!("bad fixture: {e}")),
+                Duration::ZERO,
+            )
+        }
     };
     let start = Instant::now();
     let result = catch(|| job(case, setup));
     let elapsed = start.elapsed();
     match result {
-        Ok(_) if elapsed > budget => CaseRecord::new(
-            case,
-            CaseStatus::Error,
-            format!("exceeded the per-case time budget of {:.1}s (took {:.1}s)", budget.as_secs_f64(), elapsed.as_secs_f64()),
-            None,
-            elapsed,
-        ),
-        Ok((status, message, gas_used)) => CaseRecord::new(case, status, message, gas_used, elapsed),
-        Err(panic) => CaseRecord::new(case, CaseStatus::Error, format!("panicked: {panic}"), None, elapsed),
+        Ok(_) if elapsed > budget => {
+            let message = format!(
+                "exceeded the per-case time budget of {:.1}s (took {:.1}s)",
+                budget.as_secs_f64(),
+                elapsed.as_secs_f64()
+            );
+            CaseRecord::new(case, JobOutcome::new(CaseStatus::Error, message), elapsed)
+        }
+        Ok(outcome) => CaseRecord::new(case, outcome, elapsed),
+        Err(panic) => CaseRecord::new(case, JobOutcome::new(CaseStatus::Error, format!("panicked: {panic}")), elapsed),
     }
 }
 

@@ -36,9 +36,9 @@ pub enum Origin {
 ///
 /// A flag or variable that names a missing folder is an error, not a silent fallback.
 pub fn resolve(flag: Option<&Path>, project: &Path) -> Result<Vectors, String> {
-    let explicit = flag.map(|p| (p.to_path_buf(), Origin::Flag)).or_else(|| {
-        env::var_os(VECTORS_ENV).filter(|v| !v.is_empty()).map(|v| (PathBuf::from(v), Origin::Env))
-    });
+    let explicit = flag
+        .map(|p| (p.to_path_buf(), Origin::Flag))
+        .or_else(|| env::var_os(VECTORS_ENV).filter(|v| !v.is_empty()).map(|v| (PathBuf::from(v), Origin::Env)));
     if let Some((dir, origin)) = explicit {
         let what = if origin == Origin::Flag { "--vectors".to_owned() } else { format!("${VECTORS_ENV}") };
         if !dir.exists() {

@@ -1,6 +1,6 @@
 //! The runner contains failures, partitions work exactly, and reports every case.
 
-use ovm_runner::{load, run_cases, state_test_files, CaseStatus, Progress, Report, RunInfo, Selection};
+use ovm_runner::{load, run_cases, state_test_files, CaseStatus, JobOutcome, Progress, Report, RunInfo, Selection};
 use std::{path::PathBuf, time::Duration};
 
 fn own_vectors() -> Vec<(PathBuf, String)> {
@@ -23,7 +23,7 @@ fn a_panicking_case_is_an_error_and_the_others_still_run() {
         if case.id == panicky {
             panic!("backend exploded on purpose");
         }
-        (CaseStatus::Pass, String::new(), None)
+        JobOutcome::new(CaseStatus::Pass, "")
     });
     assert_eq!(records.len(), cases.len());
     let errors: Vec<_> = records.iter().filter(|r| r.status == CaseStatus::Error).collect();
@@ -37,7 +37,7 @@ fn a_case_over_budget_is_an_error() {
     let cases = all_cases();
     let records = run_cases(&cases[..1], Duration::from_millis(1), &quiet(1), |_, _| {
         std::thread::sleep(Duration::from_millis(20));
-        (CaseStatus::Pass, String::new(), None)
+        JobOutcome::new(CaseStatus::Pass, "")
     });
     assert_eq!(records[0].status, CaseStatus::Error);
     assert!(records[0].message.contains("time budget"));
@@ -78,9 +78,9 @@ fn the_report_counts_every_case_and_escapes_junit() {
     let failing = cases[2].id.clone();
     let records = run_cases(&cases, Duration::from_secs(60), &quiet(cases.len()), |case, _| {
         if case.id == failing {
-            (CaseStatus::Fail, "got <b>&\"</b>".into(), Some(1))
+            JobOutcome::new(CaseStatus::Fail, "got <b>&\"</b>").with_verdict("divergent")
         } else {
-            (CaseStatus::Pass, String::new(), Some(1))
+            JobOutcome::new(CaseStatus::Pass, "").with_verdict("equal")
         }
     });
     let run = RunInfo {
@@ -97,6 +97,9 @@ fn the_report_counts_every_case_and_escapes_junit() {
     let report = Report::new(run, records, vec![]);
     assert_eq!(report.totals.cases, cases.len());
     assert_eq!(report.totals.fail, 1);
+    assert_eq!(report.verdicts["divergent"], 1);
+    assert_eq!(report.verdicts["equal"], cases.len() - 1);
+    assert!(report.summary(10).contains("verdicts by folder"));
     assert!(!report.totals.is_clean());
     let junit = report.junit();
     assert!(junit.contains("got &lt;b&gt;&amp;&quot;&lt;/b&gt;"));
@@ -104,7 +107,8 @@ fn the_report_counts_every_case_and_escapes_junit() {
 
     let dir = std::env::temp_dir().join(format!("ovm-runner-test-{}", std::process::id()));
     let written = report.write(&dir).unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(written.join("results.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(written.join("results.json")).unwrap()).unwrap();
     assert_eq!(json["schema_version"], 1);
     assert_eq!(json["cases"].as_array().unwrap().len(), cases.len());
     assert_eq!(std::fs::read_link(dir.join("latest")).unwrap(), PathBuf::from("test-run"));

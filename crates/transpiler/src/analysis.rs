@@ -222,8 +222,7 @@ mod tests {
             .collect();
         // Below 10 items the POPs underflow first; from 10 on the pushes overflow.
         assert_eq!(block_guard(&pops_then_pushes), Guard::Check { min: 10, limit: 9 });
-        let pushes: Vec<Instruction> =
-            (0..1025).map(|pc| Instruction { pc, opcode: opcodes::PUSH0 }).collect();
+        let pushes: Vec<Instruction> = (0..1025).map(|pc| Instruction { pc, opcode: opcodes::PUSH0 }).collect();
         assert_eq!(block_guard(&pushes), Guard::AlwaysOverflow);
     }
 }

@@ -83,10 +83,6 @@ pub fn disassemble(original: &[u8], transpiled: &Transpiled) -> String {
         transpiled.jump_table_width,
         table.len()
     );
-    let _ = writeln!(
-        out,
-        "; original code at {:#x}: {} bytes",
-        transpiled.original_start, transpiled.original_len
-    );
+    let _ = writeln!(out, "; original code at {:#x}: {} bytes", transpiled.original_start, transpiled.original_len);
     out
 }

@@ -69,9 +69,26 @@ fn context_word(opcode: u8) -> Option<ContextWord> {
 /// Opcodes replaced by a call to a routine.
 fn has_routine(opcode: u8, mode: Mode) -> bool {
     match opcode {
-        SLOAD | SSTORE | TLOAD | TSTORE | BALANCE | SELFBALANCE | EXTCODESIZE | EXTCODEHASH | EXTCODECOPY
-        | BLOCKHASH | BLOBHASH | LOG0..=LOG4 | CALL | CALLCODE | DELEGATECALL | STATICCALL | CREATE | CREATE2
-        | SELFDESTRUCT | RETURNDATACOPY => true,
+        SLOAD
+        | SSTORE
+        | TLOAD
+        | TSTORE
+        | BALANCE
+        | SELFBALANCE
+        | EXTCODESIZE
+        | EXTCODEHASH
+        | EXTCODECOPY
+        | BLOCKHASH
+        | BLOBHASH
+        | LOG0..=LOG4
+        | CALL
+        | CALLCODE
+        | DELEGATECALL
+        | STATICCALL
+        | CREATE
+        | CREATE2
+        | SELFDESTRUCT
+        | RETURNDATACOPY => true,
         RETURN => mode == Mode::Init,
         _ => false,
     }

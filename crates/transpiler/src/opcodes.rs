@@ -133,18 +133,17 @@ pub fn physical_name(opcode: u8) -> &'static str {
 }
 
 const PUSH_NAMES: [&str; 33] = [
-    "PUSH0", "PUSH1", "PUSH2", "PUSH3", "PUSH4", "PUSH5", "PUSH6", "PUSH7", "PUSH8", "PUSH9", "PUSH10",
-    "PUSH11", "PUSH12", "PUSH13", "PUSH14", "PUSH15", "PUSH16", "PUSH17", "PUSH18", "PUSH19", "PUSH20",
-    "PUSH21", "PUSH22", "PUSH23", "PUSH24", "PUSH25", "PUSH26", "PUSH27", "PUSH28", "PUSH29", "PUSH30",
-    "PUSH31", "PUSH32",
+    "PUSH0", "PUSH1", "PUSH2", "PUSH3", "PUSH4", "PUSH5", "PUSH6", "PUSH7", "PUSH8", "PUSH9", "PUSH10", "PUSH11",
+    "PUSH12", "PUSH13", "PUSH14", "PUSH15", "PUSH16", "PUSH17", "PUSH18", "PUSH19", "PUSH20", "PUSH21", "PUSH22",
+    "PUSH23", "PUSH24", "PUSH25", "PUSH26", "PUSH27", "PUSH28", "PUSH29", "PUSH30", "PUSH31", "PUSH32",
 ];
 const DUP_NAMES: [&str; 16] = [
-    "DUP1", "DUP2", "DUP3", "DUP4", "DUP5", "DUP6", "DUP7", "DUP8", "DUP9", "DUP10", "DUP11", "DUP12",
-    "DUP13", "DUP14", "DUP15", "DUP16",
+    "DUP1", "DUP2", "DUP3", "DUP4", "DUP5", "DUP6", "DUP7", "DUP8", "DUP9", "DUP10", "DUP11", "DUP12", "DUP13",
+    "DUP14", "DUP15", "DUP16",
 ];
 const SWAP_NAMES: [&str; 16] = [
-    "SWAP1", "SWAP2", "SWAP3", "SWAP4", "SWAP5", "SWAP6", "SWAP7", "SWAP8", "SWAP9", "SWAP10", "SWAP11",
-    "SWAP12", "SWAP13", "SWAP14", "SWAP15", "SWAP16",
+    "SWAP1", "SWAP2", "SWAP3", "SWAP4", "SWAP5", "SWAP6", "SWAP7", "SWAP8", "SWAP9", "SWAP10", "SWAP11", "SWAP12",
+    "SWAP13", "SWAP14", "SWAP15", "SWAP16",
 ];
 const LOG_NAMES: [&str; 5] = ["LOG0", "LOG1", "LOG2", "LOG3", "LOG4"];
 
@@ -223,7 +222,8 @@ const fn build_table() -> [OpInfo; 256] {
     t[0x5e] = op("MCOPY", 3, 0);
     let mut n = 0;
     while n <= 32 {
-        t[PUSH0 as usize + n] = OpInfo { name: PUSH_NAMES[n], immediate: n as u8, inputs: 0, outputs: 1, defined: true };
+        t[PUSH0 as usize + n] =
+            OpInfo { name: PUSH_NAMES[n], immediate: n as u8, inputs: 0, outputs: 1, defined: true };
         n += 1;
     }
     let mut n = 1;

@@ -253,7 +253,7 @@ impl Ctx<'_> {
         self.asm.op(SUB);
         self.asm.bind(base_chosen);
         self.asm.op(JUMPDEST); // [base]
-        // save: MCOPY(SAVED, base, header)
+                               // save: MCOPY(SAVED, base, header)
         self.asm.push_u64(header);
         self.asm.op(dup(2));
         self.asm.push_u64(SCRATCH_SAVED as u64);
