@@ -49,7 +49,9 @@ pub fn config() -> CfgEnv {
     let mut cfg = CfgEnv::default();
     cfg.set_spec_and_mainnet_gas_params(SpecId::CANCUN);
     cfg.limit_contract_code_size = Some(usize::MAX);
-    cfg.limit_contract_initcode_size = Some(usize::MAX);
+    // Transpiled initcode is at most MAX_CODE_LEN; the limit is finite so that transpiled CREATE can
+    // halt with the native EIP-3860 reason by asking for more.
+    cfg.limit_contract_initcode_size = Some(layout::MAX_CODE_LEN);
     cfg.disable_nonce_check = true;
     cfg.gas_params.override_gas([(GasId::call_stipend_reduction(), u64::MAX)]);
     cfg

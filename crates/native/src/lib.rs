@@ -168,6 +168,8 @@ fn execution(result: ExecutionResult<HaltReason>) -> Execution {
 pub fn halt_name(reason: &HaltReason) -> String {
     match reason {
         HaltReason::OutOfGas(_) => "OutOfGas".to_owned(),
+        // The context is revm's diagnostic text, not a different halt.
+        HaltReason::PrecompileErrorWithContext(_) => "PrecompileError".to_owned(),
         other => format!("{other:?}"),
     }
 }

@@ -39,6 +39,8 @@ pub const HEADER_LEN_FIELD: usize = 7;
 pub const MAX_CODE_LEN: usize = 1 << 24;
 
 /// EIP-170: the largest runtime code a constructor may return (checked on the original code).
+/// EIP-3860: the most initcode CREATE and CREATE2 accept (original bytes).
+pub const MAX_INITCODE_LEN: usize = 0xc000;
 pub const MAX_RUNTIME_CODE_LEN: usize = 0x6000;
 
 /// Size of the scratch area: program memory lives at physical `logical + S`.

@@ -361,13 +361,24 @@ impl Ctx<'_> {
 
     /// A0 value, A1/A2 initcode window, A3 salt (0 for CREATE).
     fn create_body(&mut self) {
+        let too_large = self.asm.new_label();
         self.asm.op(JUMPDEST);
+        // EIP-3860 halts the creator before memory is expanded.
+        self.mload(a(2));
+        self.asm.push_u64(MAX_INITCODE_LEN as u64);
+        self.asm.op(LT);
+        self.jump_if(too_large);
         self.relocate_slot(a(1));
         self.expand_window(a(1), a(2));
         self.send_with_data(&[a(0), a(3)], a(1), a(2));
         self.record_return_data();
         self.push_reply_word();
         self.return_to_site();
+        // A physical CREATE above the layer-2 EVM's initcode limit halts with the native reason.
+        self.asm.bind(too_large);
+        self.asm.op(JUMPDEST);
+        self.asm.push_u64(MAX_CODE_LEN as u64 + 1);
+        self.asm.ops(&[PUSH0, PUSH0, CREATE, INVALID]);
     }
 
     /// A0/A1 data window, A2.. topics.
@@ -458,6 +469,7 @@ impl Ctx<'_> {
     /// runtime code transpiled by the TRANSPILE_RUNTIME built-in.
     fn init_return(&mut self) {
         let empty = self.asm.new_label();
+        let starts_with_ef = self.asm.new_label();
         let fail = self.label_of(Routine::Fail);
         self.spill(0, &[a(0), a(1)]);
         self.mload(a(1));
@@ -473,7 +485,7 @@ impl Ctx<'_> {
         self.asm.ops(&[MLOAD, PUSH0, BYTE]);
         self.asm.push_u64(0xef);
         self.asm.op(EQ);
-        self.jump_if(fail);
+        self.jump_if(starts_with_ef);
         // STATICCALL(GAS, TRANSPILE_RUNTIME, A0, A1, 0, 0)
         self.asm.ops(&[PUSH0, PUSH0]);
         self.mload(a(1));
@@ -484,6 +496,13 @@ impl Ctx<'_> {
         self.asm.ops(&[RETURNDATASIZE, PUSH0, PUSH0, RETURNDATACOPY, RETURNDATASIZE, PUSH0, RETURN]);
         self.asm.bind(empty);
         self.asm.ops(&[JUMPDEST, PUSH0, PUSH0, RETURN]);
+        // Deploying a physical 0xEF halts with the native reason (EIP-3541 is on physically).
+        self.asm.bind(starts_with_ef);
+        self.asm.op(JUMPDEST);
+        self.asm.push_u64(0xef);
+        self.asm.ops(&[PUSH0, MSTORE8]);
+        self.asm.push_u64(1);
+        self.asm.ops(&[PUSH0, RETURN]);
     }
 
     /// `[dest] -> JUMP(table[dest])`, where a missing or zero entry jumps to physical 0
