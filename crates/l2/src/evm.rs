@@ -144,8 +144,9 @@ fn returndatasize_wide<H: ?Sized>(mut ctx: Ctx<'_, H>) -> InstructionExecResult 
     push_headroom(&mut ctx, size)
 }
 
-/// STACKGUARD: pops `MIN << 16 | LIMIT`; the native stack must hold between MIN and LIMIT items.
-/// The top bit of MIN says that falling short is reported as an overflow (as revm does for DUP).
+/// STACKGUARD: pops `OVERFLOW_FROM << 32 | MIN << 16 | LIMIT`; the native stack must hold between
+/// MIN and LIMIT items. With the top bit of MIN set, falling short from OVERFLOW_FROM up is
+/// reported as an overflow (revm's name for a DUP on too short a stack).
 fn stack_guard<H: ?Sized>(ctx: Ctx<'_, H>) -> InstructionExecResult {
     let Some([bounds]) = ctx.interpreter.stack.popn::<1>() else {
         return Err(InstructionResult::StackUnderflow);
@@ -153,9 +154,10 @@ fn stack_guard<H: ?Sized>(ctx: Ctx<'_, H>) -> InstructionExecResult {
     let bounds: u64 = bounds.saturating_to();
     let (min, limit) = ((bounds >> 16) as usize & 0x7fff, bounds as usize & 0xffff);
     let short_is_overflow = bounds & (1 << 31) != 0;
+    let overflow_from = (bounds >> 32) as usize & 0xffff;
     let height = ctx.interpreter.stack.len();
     if height < min {
-        return Err(if short_is_overflow {
+        return Err(if short_is_overflow && height >= overflow_from {
             InstructionResult::StackOverflow
         } else {
             InstructionResult::StackUnderflow

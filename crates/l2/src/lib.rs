@@ -141,15 +141,7 @@ impl Chain {
             }
         }
         let mut chain = Self { db: Some(db), number: setup.block.number };
-        let result = if std::env::var_os("OVM_TRACE_GENESIS").is_some() {
-            chain.call(
-                request.into(),
-                1 << 40,
-                revm::inspector::inspectors::TracerEip3155::new(Box::new(std::io::stderr())),
-            )?
-        } else {
-            chain.call(request.into(), 1 << 40, revm::inspector::NoOpInspector)?
-        };
+        let result = chain.call(request.into(), 1 << 40, revm::inspector::NoOpInspector)?;
         if !result.is_success() {
             return Err(BackendError(format!("the EM refused the genesis: {result:?}")));
         }

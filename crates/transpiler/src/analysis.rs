@@ -83,9 +83,11 @@ pub const UNDERFLOW_AS_OVERFLOW: u16 = 0x8000;
 pub enum Guard {
     /// The block cannot fail on stack height (MIN == 0, GROWTH <= 0), or it is unreachable.
     None,
-    /// `STACKGUARD(MIN << 16 | LIMIT)`: underflow below `min`, overflow above `limit`.
-    /// When `min > limit` every height fails; the L2 EVM checks underflow first.
-    Check { min: u16, limit: u16 },
+    /// `STACKGUARD(OVERFLOW_FROM << 32 | MIN << 16 | LIMIT)`: underflow below `min`, overflow
+    /// above `limit`. When `min > limit` every height fails; the L2 EVM checks underflow first.
+    /// With `UNDERFLOW_AS_OVERFLOW` in `min`, heights from `overflow_from` up to `min` fall short
+    /// on a DUP and are reported as overflows (lower ones fail earlier, as underflows).
+    Check { min: u16, limit: u16, overflow_from: u16 },
     /// Every entry height fails, and the first failure is always an overflow (which a
     /// `MIN/LIMIT` word cannot say at height 0): the block jumps to a routine that overflows.
     AlwaysOverflow,
@@ -93,8 +95,8 @@ pub enum Guard {
 
 impl Guard {
     /// The operand STACKGUARD pops.
-    pub fn word(min: u16, limit: u16) -> u32 {
-        (min as u32) << 16 | limit as u32
+    pub fn word(min: u16, limit: u16, overflow_from: u16) -> u64 {
+        (overflow_from as u64) << 32 | (min as u64) << 16 | limit as u64
     }
 }
 
@@ -153,13 +155,20 @@ pub fn block_guard(block: &[Instruction]) -> Guard {
     if min <= limit.min(limit_height) {
         // Some entry heights pass: below MIN the first failure is an underflow, above LIMIT an
         // overflow, so one word expresses the native behaviour exactly.
-        let flag = if min > 0 && first_failure_is_overflow(block, min - 1) { UNDERFLOW_AS_OVERFLOW } else { 0 };
-        return Guard::Check { min: min as u16 | flag, limit: limit.min(limit_height) as u16 };
+        // Below MIN the first failure is a shortfall; revm names a DUP's an overflow. Find the
+        // heights (just below MIN) where it is a DUP's.
+        let mut overflow_from = min;
+        while overflow_from > 0 && first_failure_is_overflow(block, overflow_from - 1) {
+            overflow_from -= 1;
+        }
+        let flag = if overflow_from < min { UNDERFLOW_AS_OVERFLOW } else { 0 };
+        let overflow_from = if flag == 0 { 0 } else { overflow_from as u16 };
+        return Guard::Check { min: min as u16 | flag, limit: limit.min(limit_height) as u16, overflow_from };
     }
     // Every height fails; find where the first failure turns from underflow to overflow.
     match overflow_threshold(block) {
         0 => Guard::AlwaysOverflow,
-        t => Guard::Check { min: t, limit: t - 1 },
+        t => Guard::Check { min: t, limit: t - 1, overflow_from: 0 },
     }
 }
 
@@ -221,7 +230,7 @@ mod tests {
             .map(|(pc, opcode)| Instruction { pc: pc as u32, opcode })
             .collect();
         // Below 10 items the POPs underflow first; from 10 on the pushes overflow.
-        assert_eq!(block_guard(&pops_then_pushes), Guard::Check { min: 10, limit: 9 });
+        assert_eq!(block_guard(&pops_then_pushes), Guard::Check { min: 10, limit: 9, overflow_from: 0 });
         let pushes: Vec<Instruction> = (0..1025).map(|pc| Instruction { pc, opcode: opcodes::PUSH0 }).collect();
         assert_eq!(block_guard(&pushes), Guard::AlwaysOverflow);
     }

@@ -249,9 +249,15 @@ impl<'p, 'c> Emitter<'p, 'c> {
         }
         match guard {
             Guard::None => {}
-            Guard::Check { min, limit } => {
-                self.asm.op(PUSH4);
-                self.asm.raw(&Guard::word(min, limit).to_be_bytes());
+            Guard::Check { min, limit, overflow_from } => {
+                let word = Guard::word(min, limit, overflow_from);
+                if word >> 32 == 0 {
+                    self.asm.op(PUSH4);
+                    self.asm.raw(&(word as u32).to_be_bytes());
+                } else {
+                    self.asm.op(PUSH6);
+                    self.asm.raw(&word.to_be_bytes()[2..]);
+                }
                 self.asm.op(STACKGUARD);
             }
             Guard::AlwaysOverflow => {
