@@ -1,4 +1,5 @@
-//! `cargo xtask bench`: the native run against revme's `statetest`, side by side on the same work.
+//! `cargo xtask bench`: the native run against revme's `statetest`, and the differential run
+//! (native + OVM + comparison + results.json) against the native one, side by side on the same work.
 //!
 //! revme 43.0.3 (the revm release we pin) is installed from crates.io into `target/bench-tools`.
 //! revme skips some files by name (slow ones and EIP-7610 ones); so that both tools do the same work,
@@ -42,6 +43,9 @@ pub struct Args {
     /// Timed rounds per tool.
     #[arg(long, default_value_t = 5)]
     rounds: usize,
+    /// Also time the differential run (both halves) against the native-only one.
+    #[arg(long)]
+    differential: bool,
 }
 
 pub fn run(args: Args) -> Result<(), String> {

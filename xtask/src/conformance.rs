@@ -43,6 +43,10 @@ pub struct Args {
     /// Print nothing but the summary totals and failures.
     #[arg(long, short)]
     quiet: bool,
+    /// With --case: write EIP-3155 traces of both runs into the run folder (the OVM's in original
+    /// PCs, see `ovm_l2::OriginalPcTracer`).
+    #[arg(long, requires = "case")]
+    trace: bool,
     /// Exit 0 even when cases fail (the report still says so).
     #[arg(long)]
     no_fail: bool,
@@ -81,15 +85,19 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     });
     progress.finish();
 
+    let run_id = run_id(&root.join(&args.reports), job);
     if let (Some(_), Some(case)) = (&args.case, loaded.cases.first()) {
         print_case(&NativeBackend, case);
         if !args.native_only {
             print_case(&L2Backend, case);
         }
+        if args.trace {
+            write_traces(case, &root.join(&args.reports).join(&run_id), args.native_only)?;
+        }
     }
 
     let run = RunInfo {
-        run_id: run_id(&root.join(&args.reports), job),
+        run_id,
         job: job.into(),
         vectors: vectors.root.display().to_string(),
         vectors_origin: format!("{:?}", vectors.origin).to_lowercase(),
@@ -183,7 +191,31 @@ fn differential_job(case: &Case, setup: &Setup) -> JobOutcome {
         None => String::new(),
         Some((first, rest)) => format!("{first} (+{} more)", rest.len()),
     };
-    JobOutcome::new(status, message).with_gas(gas).with_verdict(verdict.to_string())
+    JobOutcome::new(status, message)
+        .with_gas(gas)
+        .with_verdict(verdict.to_string())
+        .with_diff(differences.iter().map(|d| d.to_string()))
+}
+
+/// `--trace`: both runs of one case, traced into `dir`.
+fn write_traces(case: &Case, dir: &std::path::Path, native_only: bool) -> Result<(), String> {
+    let Ok(setup) = &case.setup else { return Err(format!("case {} cannot run, so it has no trace", case.id)) };
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let create = |name: &str| {
+        let path = dir.join(name);
+        std::fs::File::create(&path)
+            .map(|f| (std::io::BufWriter::new(f), path))
+            .map_err(|e| format!("cannot write {name}: {e}"))
+    };
+    let (native_out, native_path) = create("trace-native.jsonl")?;
+    NativeBackend.run_traced(case, setup, Box::new(native_out)).map_err(|e| e.to_string())?;
+    println!("native trace (EIP-3155): {}", native_path.display());
+    if !native_only {
+        let (ovm_out, ovm_path) = create("trace-ovm.jsonl")?;
+        L2Backend.run_traced(case, setup, ovm_out).map_err(|e| e.to_string())?;
+        println!("ovm trace (original pc, physical pc): {}", ovm_path.display());
+    }
+    Ok(())
 }
 
 /// `--case`: what a backend produced, for a reader chasing one case.

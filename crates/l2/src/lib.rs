@@ -12,15 +12,17 @@
 mod evm;
 mod receipt;
 mod sequencer;
+mod trace;
 
 pub use evm::{EM, SEQUENCER, TRANSPILE_INIT, TRANSPILE_RUNTIME};
 pub use receipt::{signed_transaction, TxHashes};
+pub use trace::OriginalPcTracer;
 
 use alloy_primitives::{keccak256, Address, Bytes, Log, LogData, B256, U256};
 use evm::{build, sequencer_call, L2Db};
 use ovm_backend::{AccountState, Backend, BackendError, Execution, Outcome, PostState, Status, TxOutcome};
 use ovm_fixture::{Case, Setup};
-use ovm_transpiler::{layout, transpile, Mode};
+use ovm_transpiler::{transpile, Mode};
 use revm::{
     context::result::{ExecutionResult, Output},
     interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome, InstructionResult},
@@ -53,6 +55,23 @@ impl L2Backend {
     /// Runs a case and also returns the sequencer's record of the transaction's two hashes
     /// (none when the sequencer did not admit it, or has no signed form of it).
     pub fn run_recorded(&self, case: &Case, setup: &Setup) -> Result<(Outcome, Option<TxHashes>), BackendError> {
+        self.run_inspected(case, setup, revm::inspector::NoOpInspector)
+    }
+
+    /// Runs a case writing a trace in original PCs (see [`OriginalPcTracer`]) to `out`.
+    pub fn run_traced(&self, case: &Case, setup: &Setup, out: impl std::io::Write) -> Result<Outcome, BackendError> {
+        self.run_inspected(case, setup, OriginalPcTracer::new(out)).map(|(outcome, _)| outcome)
+    }
+
+    fn run_inspected<I>(
+        &self,
+        case: &Case,
+        setup: &Setup,
+        extra: I,
+    ) -> Result<(Outcome, Option<TxHashes>), BackendError>
+    where
+        I: Inspector<evm::L2Context>,
+    {
         let mut chain = Chain::genesis(case, setup)?;
         let tx = match sequencer::admit(case, setup) {
             Ok(tx) => tx,
@@ -66,7 +85,7 @@ impl L2Backend {
             .map(|signed| TxHashes { original: keccak256(&signed), internal: keccak256(&request) });
         let native_gas = setup.tx.as_ref().map(|t| t.gas_limit).unwrap_or_default();
         let mut top = TopFrame::default();
-        let result = chain.call(request, physical_gas(native_gas), &mut top)?;
+        let result = chain.call(request, physical_gas(native_gas), (&mut top, extra))?;
         let tx = chain.transaction_outcome(result, &top, tx.is_create)?;
         let post_state = chain.dump()?;
         Ok((Outcome { tx, post_state }, hashes))
@@ -235,10 +254,10 @@ impl Chain {
             return Bytes::new();
         };
         let code = code.original_byte_slice();
-        let field =
-            |at: usize| code.get(at..at + 4).map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize);
-        let (start, len) = (field(layout::HEADER_START_FIELD), field(layout::HEADER_LEN_FIELD));
-        code.get(start..start + len).map(Bytes::copy_from_slice).unwrap_or_default()
+        ovm_transpiler::read_header(code)
+            .and_then(|(start, len)| code.get(start..start.checked_add(len)?))
+            .map(Bytes::copy_from_slice)
+            .unwrap_or_default()
     }
 }
 
@@ -315,6 +334,7 @@ mod isolation {
     //! The ExecutionManager never lets anyone act as anyone else.
     use super::*;
     use ovm_fixture::load_str;
+    use ovm_transpiler::layout;
 
     fn chain() -> Chain {
         let text = include_str!("../../../vectors/state/add_and_store.json");

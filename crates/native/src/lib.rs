@@ -105,6 +105,21 @@ impl Backend for NativeBackend {
     }
 }
 
+impl NativeBackend {
+    /// Runs a case writing an EIP-3155 trace (JSON lines) to `out`.
+    pub fn run_traced(&self, case: &Case, setup: &Setup, out: Box<dyn std::io::Write>) -> Result<(), BackendError> {
+        let tx = setup.tx.as_ref().map_err(|r| BackendError(format!("no transaction to trace: {}", r.detail)))?;
+        let mut state = State::builder().with_cached_prestate(case.unit.pre_state().clone()).build();
+        let mut evm = Context::mainnet()
+            .with_block(&setup.block)
+            .with_tx(tx)
+            .with_cfg(setup.cfg.clone())
+            .with_db(&mut state)
+            .build_mainnet_with_inspector(revm::inspector::inspectors::TracerEip3155::new(out));
+        evm.inspect_tx(tx).map(|_| ()).map_err(|e| BackendError(format!("revm failed: {e}")))
+    }
+}
+
 /// Watches a native execution for what the gas rule of `docs/context-differences.md` needs.
 #[derive(Default)]
 struct GasWatch(GasFacts);

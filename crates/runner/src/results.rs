@@ -32,11 +32,21 @@ pub struct JobOutcome {
     /// Why it failed, errored or was skipped, or what explains it; empty when there is nothing to say.
     pub message: String,
     pub gas_used: Option<u64>,
+    /// What differs, one line per field (a comparing job's detail), at most `MAX_DIFF_LINES`.
+    pub diff: Vec<String>,
 }
+
+/// Per case in results.json: enough to see what differs, bounded for cases that differ everywhere.
+pub const MAX_DIFF_LINES: usize = 32;
 
 impl JobOutcome {
     pub fn new(status: CaseStatus, message: impl Into<String>) -> Self {
-        Self { status, verdict: None, message: message.into(), gas_used: None }
+        Self { status, verdict: None, message: message.into(), gas_used: None, diff: Vec::new() }
+    }
+
+    pub fn with_diff(mut self, lines: impl IntoIterator<Item = String>) -> Self {
+        self.diff = lines.into_iter().take(MAX_DIFF_LINES).collect();
+        self
     }
 
     pub fn with_gas(mut self, gas_used: Option<u64>) -> Self {
@@ -66,6 +76,8 @@ pub struct CaseRecord {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gas_used: Option<u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub diff: Vec<String>,
     pub micros: u64,
 }
 
@@ -81,6 +93,7 @@ impl CaseRecord {
             verdict: outcome.verdict,
             message: outcome.message,
             gas_used: outcome.gas_used,
+            diff: outcome.diff,
             micros: elapsed.as_micros().try_into().unwrap_or(u64::MAX),
         }
     }
