@@ -65,32 +65,40 @@ pub fn run(args: Args) -> Result<(), String> {
         command.args(["statetest", "--keep-going", "--omit-progress"]).arg(&mirror);
         command
     };
-    let our_run = || {
+    let our_run = |native_only: bool| {
         let mut command = Command::new(&ours);
-        command
-            .args(["conformance", "--native-only", "--quiet", "--vectors"])
-            .arg(&mirror)
-            .arg("--reports")
-            .arg(&reports);
+        command.arg("conformance");
+        if native_only {
+            command.arg("--native-only");
+        }
+        command.args(["--quiet", "--no-fail", "--vectors"]).arg(&mirror).arg("--reports").arg(&reports);
         command
     };
     // One untimed round each: page cache, binaries.
     time(revme_run())?;
-    time(our_run())?;
-    let (mut theirs, mut mine) = (Vec::new(), Vec::new());
+    time(our_run(true))?;
+    let (mut theirs, mut native, mut differential) = (Vec::new(), Vec::new(), Vec::new());
     for round in 1..=args.rounds {
         theirs.push(time(revme_run())?);
-        mine.push(time(our_run())?);
-        eprintln!("  round {round}: revme {:.2}s, ours {:.2}s", secs(theirs[round - 1]), secs(mine[round - 1]));
+        native.push(time(our_run(true))?);
+        let mut line =
+            format!("  round {round}: revme {:.2}s, native {:.2}s", secs(theirs[round - 1]), secs(native[round - 1]));
+        if args.differential {
+            differential.push(time(our_run(false))?);
+            line += &format!(", native + OVM {:.2}s", secs(differential[round - 1]));
+        }
+        eprintln!("{line}");
     }
-    let (theirs, mine) = (median(&mut theirs), median(&mut mine));
-    println!(
-        "median over {} rounds, {} threads:",
-        args.rounds,
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    );
-    println!("  revme {REVME_VERSION} statetest   {:>8.2}s", secs(theirs));
-    println!("  xtask conformance (native) {:>8.2}s   ({:.2}x revme)", secs(mine), secs(mine) / secs(theirs));
+    let (theirs, native) = (median(&mut theirs), median(&mut native));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("median over {} rounds, {threads} threads:", args.rounds);
+    println!("  revme {REVME_VERSION} statetest          {:>8.2}s", secs(theirs));
+    println!("  conformance --native-only    {:>8.2}s   ({:.2}x revme)", secs(native), secs(native) / secs(theirs));
+    if args.differential {
+        let differential = median(&mut differential);
+        let ratio = secs(differential) / secs(native);
+        println!("  conformance (native + OVM)   {:>8.2}s   ({ratio:.2}x native-only)", secs(differential));
+    }
     Ok(())
 }
 
