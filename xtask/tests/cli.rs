@@ -1,6 +1,9 @@
 //! `cargo xtask conformance` end to end: exit codes, reports, and sentences on bad input.
 
-use std::{path::PathBuf, process::Command};
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ovm-xtask-{name}-{}", std::process::id()));
@@ -13,7 +16,7 @@ fn own(name: &str) -> String {
     std::fs::read_to_string(format!("{}/../vectors/state/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
-fn conformance(dir: &PathBuf, extra: &[&str]) -> std::process::Output {
+fn conformance(dir: &Path, extra: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["conformance", "--quiet", "--vectors"])
         .arg(dir.join("vectors"))
@@ -25,7 +28,7 @@ fn conformance(dir: &PathBuf, extra: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn results(dir: &PathBuf) -> serde_json::Value {
+fn results(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("reports/latest/results.json")).unwrap()).unwrap()
 }
 

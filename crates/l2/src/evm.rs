@@ -1,9 +1,11 @@
 //! The layer-2 EVM: revm with exactly the modifications ARCHITECTURE.md lists, no others.
 //!
-//! 1. the transpiler built-ins as precompiles; 2. no physical code/initcode size limit; 3. no
-//! physical call-depth limit (the handler keeps every frame's depth at most 1; the EM enforces OVM
-//! depth); 4. no 63/64 gas retention (the EM applies it); 5. stack headroom for the transpiled
-//! code's temporaries, with STACKGUARD enforcing the native limit.
+//! - the transpiler built-ins as precompiles;
+//! - no physical code size limit, and a finite 2^24 initcode limit (transpiled code never exceeds it);
+//! - no physical call-depth limit (the handler keeps every frame's depth at most 1; the EM enforces
+//!   OVM depth);
+//! - no 63/64 gas retention (the EM applies its own);
+//! - stack headroom for the transpiled code's temporaries, with STACKGUARD enforcing the native limit.
 
 use ovm_transpiler::{layout, transpile, Mode};
 use revm::{

@@ -32,7 +32,7 @@ impl PcMap {
         [Mode::Runtime, Mode::Init].into_iter().find_map(|mode| {
             let transpiled = transpile(original, mode).ok()?;
             (transpiled.code == code)
-                .then(|| PcMap { body_end: transpiled.sections.body.end, pairs: transpiled.pc_map })
+                .then_some(PcMap { body_end: transpiled.sections.body.end, pairs: transpiled.pc_map })
         })
     }
 

@@ -21,6 +21,18 @@ use revm::{
     Context, ExecuteCommitEvm, InspectEvm, Inspector, MainBuilder, MainContext,
 };
 
+/// revm's mainnet context for a case's environment (fork, block, transaction) over `state`.
+macro_rules! case_context {
+    ($setup:expr, $tx:expr, $state:expr) => {
+        Context::mainnet().with_block(&$setup.block).with_tx($tx).with_cfg($setup.cfg.clone()).with_db($state)
+    };
+}
+
+/// A fresh copy of the case's pre-state for one execution.
+fn fresh_state(case: &Case) -> State<revm::database::EmptyDB> {
+    State::builder().with_cached_prestate(case.unit.pre_state().clone()).build()
+}
+
 /// Runs cases on revm (mainnet configuration, the fixture's fork).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NativeBackend;
@@ -40,13 +52,8 @@ impl Backend for NativeBackend {
             }
         };
 
-        let mut state = State::builder().with_cached_prestate(pre.clone()).build();
-        let mut evm = Context::mainnet()
-            .with_block(&setup.block)
-            .with_tx(tx)
-            .with_cfg(setup.cfg.clone())
-            .with_db(&mut state)
-            .build_mainnet();
+        let mut state = fresh_state(case);
+        let mut evm = case_context!(setup, tx, &mut state).build_mainnet();
         let result = evm.transact_commit(tx);
         drop(evm);
 
@@ -65,13 +72,8 @@ impl Backend for NativeBackend {
 
     fn gas_facts(&self, case: &Case, setup: &Setup) -> Option<GasFacts> {
         let tx = setup.tx.as_ref().ok()?;
-        let mut state = State::builder().with_cached_prestate(case.unit.pre_state().clone()).build();
-        let mut evm = Context::mainnet()
-            .with_block(&setup.block)
-            .with_tx(tx)
-            .with_cfg(setup.cfg.clone())
-            .with_db(&mut state)
-            .build_mainnet_with_inspector(GasWatch::default());
+        let mut state = fresh_state(case);
+        let mut evm = case_context!(setup, tx, &mut state).build_mainnet_with_inspector(GasWatch::default());
         let _ = evm.inspect_tx(tx);
         Some(evm.inspector.0)
     }
@@ -89,13 +91,8 @@ impl Backend for NativeBackend {
             return None;
         }
         let tx = setup.tx.as_ref().ok()?;
-        let mut state = State::builder().with_cached_prestate(case.unit.pre_state().clone()).build();
-        let mut evm = Context::mainnet()
-            .with_block(&setup.block)
-            .with_tx(tx)
-            .with_cfg(setup.cfg.clone())
-            .with_db(&mut state)
-            .build_mainnet_with_inspector(CreateTargets::default());
+        let mut state = fresh_state(case);
+        let mut evm = case_context!(setup, tx, &mut state).build_mainnet_with_inspector(CreateTargets::default());
         let _ = evm.inspect_tx(tx);
         // The reason is the same sentence for every such case, so that the summary counts them together.
         evm.inspector.0.iter().any(storage_only).then(|| {
@@ -109,12 +106,8 @@ impl NativeBackend {
     /// Runs a case writing an EIP-3155 trace (JSON lines) to `out`.
     pub fn run_traced(&self, case: &Case, setup: &Setup, out: Box<dyn std::io::Write>) -> Result<(), BackendError> {
         let tx = setup.tx.as_ref().map_err(|r| BackendError(format!("no transaction to trace: {}", r.detail)))?;
-        let mut state = State::builder().with_cached_prestate(case.unit.pre_state().clone()).build();
-        let mut evm = Context::mainnet()
-            .with_block(&setup.block)
-            .with_tx(tx)
-            .with_cfg(setup.cfg.clone())
-            .with_db(&mut state)
+        let mut state = fresh_state(case);
+        let mut evm = case_context!(setup, tx, &mut state)
             .build_mainnet_with_inspector(revm::inspector::inspectors::TracerEip3155::new(out));
         evm.inspect_tx(tx).map(|_| ()).map_err(|e| BackendError(format!("revm failed: {e}")))
     }

@@ -44,7 +44,7 @@ impl Progress {
             if failing > 0 {
                 bar.set_message(format!("{failing} failing"));
             }
-        } else if self.lines && self.total >= 10 && done % self.total.div_ceil(10) == 0 {
+        } else if self.lines && self.total >= 10 && done.is_multiple_of(self.total.div_ceil(10)) {
             eprintln!("  {done}/{} cases, {failing} failing", self.total);
         }
     }
