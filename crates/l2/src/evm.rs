@@ -146,20 +146,21 @@ fn returndatasize_wide<H: ?Sized>(mut ctx: Ctx<'_, H>) -> InstructionExecResult 
     push_headroom(&mut ctx, size)
 }
 
-/// STACKGUARD: pops `OVERFLOW_FROM << 32 | MIN << 16 | LIMIT`; the native stack must hold between
-/// MIN and LIMIT items. With the top bit of MIN set, falling short from OVERFLOW_FROM up is
-/// reported as an overflow (revm's name for a DUP on too short a stack).
+/// STACKGUARD: pops `toggles | n << 32 | MIN << 16 | LIMIT` (see `ovm_transpiler::Guard::word`);
+/// the native stack must hold between MIN and LIMIT items. With the top bit of MIN set, a shortfall
+/// at a height with an odd number of toggles at or below it is a DUP's, which revm names an overflow.
 fn stack_guard<H: ?Sized>(ctx: Ctx<'_, H>) -> InstructionExecResult {
-    let Some([bounds]) = ctx.interpreter.stack.popn::<1>() else {
+    let Some([word]) = ctx.interpreter.stack.popn::<1>() else {
         return Err(InstructionResult::StackUnderflow);
     };
-    let bounds: u64 = bounds.saturating_to();
-    let (min, limit) = ((bounds >> 16) as usize & 0x7fff, bounds as usize & 0xffff);
-    let short_is_overflow = bounds & (1 << 31) != 0;
-    let overflow_from = (bounds >> 32) as usize & 0xffff;
+    let bits = |at: usize, mask: u64| ((word >> at).as_limbs()[0] & mask) as usize;
+    let field = |at: usize| bits(at, 0xffff);
+    let (limit, min, flagged) = (field(0), field(16) & 0x7fff, field(16) & 0x8000 != 0);
     let height = ctx.interpreter.stack.len();
     if height < min {
-        return Err(if short_is_overflow && height >= overflow_from {
+        let toggles = if flagged { bits(32, 0xff) } else { 0 };
+        let at_or_below = (0..toggles).filter(|k| field(40 + 16 * k) <= height).count();
+        return Err(if at_or_below % 2 == 1 {
             InstructionResult::StackOverflow
         } else {
             InstructionResult::StackUnderflow

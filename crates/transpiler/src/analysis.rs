@@ -83,21 +83,78 @@ pub const UNDERFLOW_AS_OVERFLOW: u16 = 0x8000;
 pub enum Guard {
     /// The block cannot fail on stack height (MIN == 0, GROWTH <= 0), or it is unreachable.
     None,
-    /// `STACKGUARD(OVERFLOW_FROM << 32 | MIN << 16 | LIMIT)`: underflow below `min`, overflow
-    /// above `limit`. When `min > limit` every height fails; the L2 EVM checks underflow first.
-    /// With `UNDERFLOW_AS_OVERFLOW` in `min`, heights from `overflow_from` up to `min` fall short
-    /// on a DUP and are reported as overflows (lower ones fail earlier, as underflows).
-    Check { min: u16, limit: u16, overflow_from: u16 },
+    /// `STACKGUARD(toggles << 32 | MIN << 16 | LIMIT)`: underflow below `min`, overflow above
+    /// `limit`. When `min > limit` every height fails; the L2 EVM checks underflow first. With
+    /// `UNDERFLOW_AS_OVERFLOW` in `min`, `toggles` says at which entry heights below `min` the
+    /// shortfall is a DUP's, reported as an overflow.
+    Check { min: u16, limit: u16, toggles: Toggles },
     /// Every entry height fails, and the first failure is always an overflow (which a
     /// `MIN/LIMIT` word cannot say at height 0): the block jumps to a routine that overflows.
     AlwaysOverflow,
 }
 
 impl Guard {
-    /// The operand STACKGUARD pops.
-    pub fn word(min: u16, limit: u16, overflow_from: u16) -> u64 {
-        (overflow_from as u64) << 32 | (min as u64) << 16 | limit as u64
+    /// The operand STACKGUARD pops, big-endian, at least 4 bytes:
+    /// `t[n-1] .. t[0] (16 bits each) | n (8 bits) | MIN (16 bits) | LIMIT (16 bits)`.
+    pub fn word(min: u16, limit: u16, toggles: &Toggles) -> Vec<u8> {
+        let mut le = Vec::with_capacity(32);
+        le.extend_from_slice(&limit.to_le_bytes());
+        le.extend_from_slice(&min.to_le_bytes());
+        if !toggles.as_slice().is_empty() {
+            le.push(toggles.as_slice().len() as u8);
+            for t in toggles.as_slice() {
+                le.extend_from_slice(&t.to_le_bytes());
+            }
+        }
+        le.reverse();
+        le
     }
+}
+
+/// The most toggles a guard word carries (13 x 16 bits + the rest fit in 32 bytes); a block needing
+/// more keeps the first ones, naming the lowest heights' failures exactly.
+pub const MAX_TOGGLES: usize = 13;
+
+/// Entry heights, ascending, at which the kind of a shortfall toggles, starting from an underflow
+/// at height 0: an odd number of toggles at or below a height means a DUP falls short first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Toggles {
+    len: u8,
+    at: [u16; MAX_TOGGLES],
+}
+
+impl Toggles {
+    fn push(&mut self, height: u16) {
+        if (self.len as usize) < MAX_TOGGLES {
+            self.at[self.len as usize] = height;
+            self.len += 1;
+        }
+    }
+
+    pub fn as_slice(&self) -> &[u16] {
+        &self.at[..self.len as usize]
+    }
+}
+
+/// Where entering the block below MIN fails first on a DUP. For an entry height `h`, the first
+/// instruction to fall short is the first whose need (inputs minus the height change before it)
+/// exceeds `h`: the needs' running maxima split `0..MIN` into ranges, one failing instruction each.
+fn shortfall_toggles(block: &[Instruction]) -> Toggles {
+    let mut toggles = Toggles::default();
+    let (mut height, mut covered, mut dup_kind) = (0i64, 0i64, false);
+    for ins in block {
+        let op = info(ins.opcode);
+        let need = op.inputs as i64 - height;
+        if need > covered {
+            if is_dup(ins.opcode) != dup_kind {
+                toggles.push(covered as u16);
+                dup_kind = !dup_kind;
+            }
+            covered = need;
+        }
+        height += op.outputs as i64 - op.inputs as i64;
+    }
+    toggles
 }
 
 /// A basic block of the original code: instructions `first..end` (indices into the decode).
@@ -155,20 +212,15 @@ pub fn block_guard(block: &[Instruction]) -> Guard {
     if min <= limit.min(limit_height) {
         // Some entry heights pass: below MIN the first failure is an underflow, above LIMIT an
         // overflow, so one word expresses the native behaviour exactly.
-        // Below MIN the first failure is a shortfall; revm names a DUP's an overflow. Find the
-        // heights (just below MIN) where it is a DUP's.
-        let mut overflow_from = min;
-        while overflow_from > 0 && first_failure_is_overflow(block, overflow_from - 1) {
-            overflow_from -= 1;
-        }
-        let flag = if overflow_from < min { UNDERFLOW_AS_OVERFLOW } else { 0 };
-        let overflow_from = if flag == 0 { 0 } else { overflow_from as u16 };
-        return Guard::Check { min: min as u16 | flag, limit: limit.min(limit_height) as u16, overflow_from };
+        // Below MIN the first failure is a shortfall; revm names a DUP's an overflow.
+        let toggles = shortfall_toggles(block);
+        let flag = if toggles.as_slice().is_empty() { 0 } else { UNDERFLOW_AS_OVERFLOW };
+        return Guard::Check { min: min as u16 | flag, limit: limit.min(limit_height) as u16, toggles };
     }
     // Every height fails; find where the first failure turns from underflow to overflow.
     match overflow_threshold(block) {
         0 => Guard::AlwaysOverflow,
-        t => Guard::Check { min: t, limit: t - 1, overflow_from: 0 },
+        t => Guard::Check { min: t, limit: t - 1, toggles: Toggles::default() },
     }
 }
 
@@ -230,7 +282,7 @@ mod tests {
             .map(|(pc, opcode)| Instruction { pc: pc as u32, opcode })
             .collect();
         // Below 10 items the POPs underflow first; from 10 on the pushes overflow.
-        assert_eq!(block_guard(&pops_then_pushes), Guard::Check { min: 10, limit: 9, overflow_from: 0 });
+        assert_eq!(block_guard(&pops_then_pushes), Guard::Check { min: 10, limit: 9, toggles: Toggles::default() });
         let pushes: Vec<Instruction> = (0..1025).map(|pc| Instruction { pc, opcode: opcodes::PUSH0 }).collect();
         assert_eq!(block_guard(&pushes), Guard::AlwaysOverflow);
     }

@@ -249,15 +249,10 @@ impl<'p, 'c> Emitter<'p, 'c> {
         }
         match guard {
             Guard::None => {}
-            Guard::Check { min, limit, overflow_from } => {
-                let word = Guard::word(min, limit, overflow_from);
-                if word >> 32 == 0 {
-                    self.asm.op(PUSH4);
-                    self.asm.raw(&(word as u32).to_be_bytes());
-                } else {
-                    self.asm.op(PUSH6);
-                    self.asm.raw(&word.to_be_bytes()[2..]);
-                }
+            Guard::Check { min, limit, toggles } => {
+                let word = Guard::word(min, limit, &toggles);
+                self.asm.op(PUSH1 - 1 + word.len() as u8);
+                self.asm.raw(&word);
                 self.asm.op(STACKGUARD);
             }
             Guard::AlwaysOverflow => {

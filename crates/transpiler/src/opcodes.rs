@@ -81,7 +81,6 @@ pub const PUSH0: u8 = 0x5f;
 pub const PUSH1: u8 = 0x60;
 pub const PUSH2: u8 = 0x61;
 pub const PUSH4: u8 = 0x63;
-pub const PUSH6: u8 = 0x65;
 pub const PUSH20: u8 = 0x73;
 pub const PUSH32: u8 = 0x7f;
 pub const DUP1: u8 = 0x80;

@@ -5,8 +5,8 @@ mod common;
 use common::*;
 use ovm_transpiler::{transpile, Mode};
 
-fn word(min: u32, limit: u32) -> u32 {
-    min << 16 | limit
+fn word(min: u32, limit: u32) -> u128 {
+    (min as u128) << 16 | limit as u128
 }
 
 #[test]
@@ -34,9 +34,14 @@ fn min_and_growth_are_measured_from_the_block_entry() {
 
 #[test]
 fn dup16_and_swap16_need_their_depth() {
-    // A DUP on too short a stack halts as an overflow in the reference EVM: MIN's top bit says so.
+    // A DUP on too short a stack halts as an overflow in the reference EVM: MIN's top bit says so,
+    // and one toggle at height 0 says it is so from the bottom up.
     let short_is_overflow = 0x8000;
-    assert_eq!(guard_of(&transpile(&[0x8f], Mode::Runtime).unwrap(), 0), Some(word(16 | short_is_overflow, 1023)));
+    let one_toggle_at_zero = 1 << 32;
+    assert_eq!(
+        guard_of(&transpile(&[0x8f], Mode::Runtime).unwrap(), 0),
+        Some(word(16 | short_is_overflow, 1023) | one_toggle_at_zero)
+    );
     assert_eq!(guard_of(&transpile(&[0x9f], Mode::Runtime).unwrap(), 0), Some(word(17, 1024)));
 }
 
@@ -79,4 +84,13 @@ fn impossible_blocks_always_fail_with_the_native_reason() {
     code.extend(vec![0x5f; 1025]);
     let t = transpile(&code, Mode::Runtime).unwrap();
     assert_eq!(guard_of(&t, 0), Some(word(1, 0)));
+}
+
+#[test]
+fn a_shortfall_is_named_by_the_instruction_that_falls_short_first() {
+    // BALANCE (needs 1), PUSH0 x 3, DUP6 (needs 6 - 3 = 3 at entry): entered with 0 items BALANCE
+    // falls short (underflow); with 1 or 2, DUP6 does (revm: overflow). Toggles at 1; MIN 3.
+    let t = transpile(&[0x31, 0x5f, 0x5f, 0x5f, 0x85, 0x00], Mode::Runtime).unwrap();
+    let toggles_at_1 = 1u128 << 32 | 1u128 << 40;
+    assert_eq!(guard_of(&t, 0), Some(word(3 | 0x8000, 1024 - 4) | toggles_at_1));
 }

@@ -27,13 +27,15 @@ pub fn full_translation(t: &Transpiled, index: usize) -> &[u8] {
 
 /// The STACKGUARD operand at the start of the `index`-th instruction's translation (after its
 /// JUMPDEST), if there is one.
-pub fn guard_of(t: &Transpiled, index: usize) -> Option<u32> {
+pub fn guard_of(t: &Transpiled, index: usize) -> Option<u128> {
     let bytes = full_translation(t, index);
     let bytes = bytes.strip_prefix(&[0x5b]).unwrap_or(bytes);
-    match bytes {
-        [0x63, a, b, c, d, 0x0c, ..] => Some(u32::from_be_bytes([*a, *b, *c, *d])),
-        _ => None,
+    let (&push, rest) = bytes.split_first()?;
+    let width = push.checked_sub(0x5f).filter(|w| (4..=16).contains(w))? as usize;
+    if rest.get(width) != Some(&0x0c) {
+        return None;
     }
+    Some(rest[..width].iter().fold(0u128, |word, &b| word << 8 | b as u128))
 }
 
 /// The physical bytes of the `index`-th original instruction, without its STACKGUARD.
@@ -44,7 +46,9 @@ pub fn translation(t: &Transpiled, index: usize) -> Vec<u8> {
         None => (&[][..], bytes),
     };
     let rest = match rest {
-        [0x63, _, _, _, _, 0x0c, tail @ ..] => tail,
+        [push @ 0x63..=0x6f, tail @ ..] if tail.get((*push - 0x5f) as usize) == Some(&0x0c) => {
+            &tail[(*push - 0x5f) as usize + 1..]
+        }
         _ => rest,
     };
     [jumpdest, rest].concat()
