@@ -57,6 +57,8 @@ contract ExecutionManager {
             // ---------------------------------------------------------------- helpers
             function fail() { revert(0, 0) }
             function word(i) -> w { w := calldataload(add(1, mul(i, 32))) }
+            /// The low 160 bits, as the EVM reads an address operand.
+            function toAddress(x) -> a { a := and(x, 0xffffffffffffffffffffffffffffffffffffffff) }
             function hash2(x, y) -> h { mstore(0, x) mstore(0x20, y) h := keccak256(0, 0x40) }
             function hash3(x, y, z) -> h { mstore(0, x) mstore(0x20, y) mstore(0x40, z) h := keccak256(0, 0x60) }
 
@@ -233,7 +235,7 @@ contract ExecutionManager {
             // ---------------------------------------------------------------- OVM calls
             /// op 0x20-0x23 from code: checks that do not enter a frame, then the inner frame.
             function ovmCall(op) {
-                let target := and(word(1), 0xffffffffffffffffffffffffffffffffffffffff)
+                let target := toAddress(word(1))
                 let value := word(2)
                 let isCallOrCallcode := lt(op, 0x22)
                 if iszero(isCallOrCallcode) { value := 0 }
@@ -341,7 +343,17 @@ contract ExecutionManager {
                     len := add(23, n)
                 }
                 mstore8(0, add(0xc0, sub(len, 1)))
-                a := and(keccak256(0, len), 0xffffffffffffffffffffffffffffffffffffffff)
+                a := toAddress(keccak256(0, len))
+            }
+
+            /// keccak(0xff || deployer || salt || codeHash)[12:] (EIP-1014).
+            function create2Address(deployer, salt, codeHash) -> a {
+                mstore(0, 0)
+                mstore8(0x0b, 0xff)
+                mstore(0x0c, shl(96, deployer))
+                mstore(0x20, salt)
+                mstore(0x40, codeHash)
+                a := toAddress(keccak256(0x0b, 85))
             }
 
             /// op 0x24 CREATE / 0x25 CREATE2 from code.
@@ -369,12 +381,7 @@ contract ExecutionManager {
                 default {
                     calldatacopy(0x100, 65, codeLen)
                     let codeHash := keccak256(0x100, codeLen)
-                    mstore(0, 0)
-                    mstore8(0x0b, 0xff)
-                    mstore(0x0c, shl(96, me))
-                    mstore(0x20, salt)
-                    mstore(0x40, codeHash)
-                    target := and(keccak256(0x0b, 85), 0xffffffffffffffffffffffffffffffffffffffff)
+                    target := create2Address(me, salt, codeHash)
                 }
                 let ok := innerCreateCall(me, target, value, 65, codeLen)
                 keepReturnData(callerFrame)
@@ -417,12 +424,7 @@ contract ExecutionManager {
                 let physSalt := hash2(target, incarnationOf(target))
                 // The physical address of the constructor, which will make requests as this frame.
                 let initHash := keccak256(0x100, initLen)
-                mstore(0, 0)
-                mstore8(0x0b, 0xff)
-                mstore(0x0c, shl(96, address()))
-                mstore(0x20, physSalt)
-                mstore(0x40, initHash)
-                let phys := and(keccak256(0x0b, 85), 0xffffffffffffffffffffffffffffffffffffffff)
+                let phys := create2Address(address(), physSalt, initHash)
                 let f := frames()
                 let b := frame(f)
                 tstore(add(b, F_ADDRESS()), target)
@@ -503,7 +505,7 @@ contract ExecutionManager {
                 }
             }
             function extCodeCopy() {
-                let a := and(word(0), 0xffffffffffffffffffffffffffffffffffffffff)
+                let a := toAddress(word(0))
                 let offset := word(1)
                 let len := word(2)
                 calldatacopy(0x100, calldatasize(), len) // zeros (and the memory it costs)
@@ -536,7 +538,7 @@ contract ExecutionManager {
             function selfDestruct() {
                 requireNotStatic()
                 let me := self()
-                let heir := and(word(0), 0xffffffffffffffffffffffffffffffffffffffff)
+                let heir := toAddress(word(0))
                 let bal := balanceOf(me)
                 switch eq(heir, me)
                 case 0 { transfer(me, heir, bal) }
@@ -756,10 +758,10 @@ contract ExecutionManager {
                 tstore(hash3(self(), TAG(40), word(0)), word(1))
                 return(0, 0)
             }
-            case 0x06 { replyWord(balanceOf(and(word(0), 0xffffffffffffffffffffffffffffffffffffffff))) }
+            case 0x06 { replyWord(balanceOf(toAddress(word(0)))) }
             case 0x07 { replyWord(balanceOf(self())) }
-            case 0x08 { replyWord(codeSizeOf(and(word(0), 0xffffffffffffffffffffffffffffffffffffffff))) }
-            case 0x09 { replyWord(extCodeHash(and(word(0), 0xffffffffffffffffffffffffffffffffffffffff))) }
+            case 0x08 { replyWord(codeSizeOf(toAddress(word(0)))) }
+            case 0x09 { replyWord(extCodeHash(toAddress(word(0)))) }
             case 0x0a { extCodeCopy() }
             case 0x0b { replyWord(blockhash(word(0))) }
             case 0x0c {

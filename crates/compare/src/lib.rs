@@ -116,20 +116,13 @@ fn validity(tx: &TxOutcome) -> String {
 /// The fee terms of a case's transaction (none for a transaction that cannot be encoded).
 pub fn fees(case: &ovm_fixture::Case, setup: &ovm_fixture::Setup) -> Option<Fees> {
     let tx = setup.tx.as_ref().ok()?;
-    let base_fee = u128::from(setup.block.basefee);
-    let effective = if tx.tx_type >= 2 {
-        tx.gas_price.min(base_fee.saturating_add(tx.gas_priority_fee.unwrap_or_default()))
-    } else {
-        tx.gas_price
-    };
-    let blob_price = setup.block.blob_excess_gas_and_price.map_or(0, |b| b.blob_gasprice);
-    let blob_gas = 131_072u128 * tx.blob_hashes.len() as u128;
+    let effective = setup.effective_gas_price()?;
     Some(Fees {
         sender: tx.caller,
         coinbase: setup.block.beneficiary,
         effective_price: U256::from(effective),
-        priority_price: U256::from(effective.saturating_sub(base_fee)),
-        blob_fee: U256::from(blob_gas) * U256::from(blob_price),
+        priority_price: U256::from(effective.saturating_sub(u128::from(setup.block.basefee))),
+        blob_fee: U256::from(setup.blob_gas()) * U256::from(setup.blob_gas_price()),
         coinbase_existed: case.unit.test.pre.contains_key(&setup.block.beneficiary),
     })
 }

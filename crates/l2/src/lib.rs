@@ -73,7 +73,7 @@ impl L2Backend {
         I: Inspector<evm::L2Context>,
     {
         let mut chain = Chain::genesis(case, setup)?;
-        let tx = match sequencer::admit(case, setup) {
+        let tx = match sequencer::admit(setup) {
             Ok(tx) => tx,
             Err(rejection) => {
                 let post_state = chain.dump()?;

@@ -5,10 +5,9 @@
 
 use alloy_primitives::{Bytes, B256, U256};
 use ovm_backend::TxOutcome;
-use ovm_fixture::{Case, Setup};
+use ovm_fixture::Setup;
 use revm::{context::TxEnv, primitives::TxKind};
 
-const GAS_PER_BLOB: u64 = 131_072;
 const MAX_BLOBS_CANCUN: usize = 6;
 
 /// A transaction the sequencer admitted, as the EM's `0xf1` request.
@@ -52,8 +51,7 @@ pub fn rejection(code: u64) -> TxOutcome {
     reject(kind, format!("rejected by the ExecutionManager (code {code})"))
 }
 
-pub fn admit(case: &Case, setup: &Setup) -> Result<Admitted, TxOutcome> {
-    let _ = case;
+pub fn admit(setup: &Setup) -> Result<Admitted, TxOutcome> {
     let tx: &TxEnv = match &setup.tx {
         Ok(tx) => tx,
         Err(rejected) => {
@@ -78,7 +76,7 @@ pub fn admit(case: &Case, setup: &Setup) -> Result<Admitted, TxOutcome> {
     if tx.chain_id.is_some_and(|id| id != setup.cfg.chain_id) {
         return Err(reject("INVALID_CHAINID", "wrong chain id"));
     }
-    let blob_gas_price = block.blob_excess_gas_and_price.map_or(0, |b| b.blob_gasprice);
+    let blob_gas_price = setup.blob_gas_price();
     if tx.tx_type == 3 {
         if matches!(tx.kind, TxKind::Create) {
             return Err(reject("TYPE_3_TX_CONTRACT_CREATION", "blob transaction creating"));
@@ -96,12 +94,8 @@ pub fn admit(case: &Case, setup: &Setup) -> Result<Admitted, TxOutcome> {
             return Err(reject("INSUFFICIENT_MAX_FEE_PER_BLOB_GAS", "max blob fee below the blob base fee"));
         }
     }
-    let effective_price = if is_dynamic {
-        tx.gas_price.min(base_fee.saturating_add(tx.gas_priority_fee.unwrap_or_default()))
-    } else {
-        tx.gas_price
-    };
-    let blob_gas = U256::from(GAS_PER_BLOB) * U256::from(tx.blob_hashes.len());
+    let effective_price = setup.effective_gas_price().unwrap_or(tx.gas_price);
+    let blob_gas = U256::from(setup.blob_gas());
     let gas = U256::from(tx.gas_limit);
     let required = gas * U256::from(tx.gas_price)
         + blob_gas * U256::from(if tx.tx_type == 3 { tx.max_fee_per_blob_gas } else { 0 });
