@@ -163,6 +163,7 @@ fn judge_on_fixture(
 /// Native against the fixture, then (Cancun cases) the OVM against the native outcome, with the
 /// verdict of `docs/context-differences.md`: equal, explained(rule), divergent, or error.
 fn differential_job(case: &Case, setup: &Setup) -> JobOutcome {
+    let clock = Instant::now();
     let native = match NativeBackend.run(case, setup) {
         Ok(outcome) => outcome,
         Err(e) => return JobOutcome::new(CaseStatus::Error, format!("native backend: {e}")).with_verdict("error"),
@@ -170,22 +171,27 @@ fn differential_job(case: &Case, setup: &Setup) -> JobOutcome {
     if let Some(failure) = judge_on_fixture(&NativeBackend, case, setup, &native, "native: ") {
         return failure;
     }
+    let native_time = clock.elapsed();
     let gas = native.execution().map(|e| e.gas_used);
     if setup.spec != SpecId::CANCUN {
         return JobOutcome::new(CaseStatus::Pass, "native only: the layer-2 EVM implements Cancun").with_gas(gas);
     }
+    let clock = Instant::now();
     let ovm = match L2Backend.run(case, setup) {
         Ok(outcome) => outcome,
         Err(e) => {
             return JobOutcome::new(CaseStatus::Error, format!("ovm backend: {e}")).with_gas(gas).with_verdict("error")
         }
     };
+    let ovm_time = clock.elapsed();
+    let clock = Instant::now();
     let differences = match ovm_compare::fees(case, setup) {
         Some(fees) => ovm_compare::compare(&native, &ovm, &fees),
         None => Vec::new(),
     };
     let facts = if differences.is_empty() { None } else { NativeBackend.gas_facts(case, setup) };
     let verdict = ovm_compare::verdict(&differences, facts);
+    let compare_time = clock.elapsed();
     let status = if verdict == Verdict::Divergent { CaseStatus::Fail } else { CaseStatus::Pass };
     let message = match differences.split_first() {
         None => String::new(),
@@ -195,6 +201,9 @@ fn differential_job(case: &Case, setup: &Setup) -> JobOutcome {
         .with_gas(gas)
         .with_verdict(verdict.to_string())
         .with_diff(differences.iter().map(|d| d.to_string()))
+        .with_timing("native", native_time)
+        .with_timing("ovm", ovm_time)
+        .with_timing("compare", compare_time)
 }
 
 /// `--trace`: both runs of one case, traced into `dir`.

@@ -34,6 +34,8 @@ pub struct JobOutcome {
     pub gas_used: Option<u64>,
     /// What differs, one line per field (a comparing job's detail), at most `MAX_DIFF_LINES`.
     pub diff: Vec<String>,
+    /// Microseconds per named phase of the job (e.g. `native`, `ovm`), in the order they ran.
+    pub timings: BTreeMap<String, u64>,
 }
 
 /// Per case in results.json: enough to see what differs, bounded for cases that differ everywhere.
@@ -41,7 +43,20 @@ pub const MAX_DIFF_LINES: usize = 32;
 
 impl JobOutcome {
     pub fn new(status: CaseStatus, message: impl Into<String>) -> Self {
-        Self { status, verdict: None, message: message.into(), gas_used: None, diff: Vec::new() }
+        Self {
+            status,
+            verdict: None,
+            message: message.into(),
+            gas_used: None,
+            diff: Vec::new(),
+            timings: BTreeMap::new(),
+        }
+    }
+
+    /// Records how long a phase of the job took (phases keep their names across cases).
+    pub fn with_timing(mut self, phase: &str, elapsed: Duration) -> Self {
+        self.timings.insert(phase.to_owned(), micros(elapsed));
+        self
     }
 
     pub fn with_diff(mut self, lines: impl IntoIterator<Item = String>) -> Self {
@@ -78,7 +93,11 @@ pub struct CaseRecord {
     pub gas_used: Option<u64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub diff: Vec<String>,
+    /// The whole job, in microseconds.
     pub micros: u64,
+    /// Microseconds per phase of the job, when it reports them.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub timings: BTreeMap<String, u64>,
 }
 
 impl CaseRecord {
@@ -94,7 +113,8 @@ impl CaseRecord {
             message: outcome.message,
             gas_used: outcome.gas_used,
             diff: outcome.diff,
-            micros: elapsed.as_micros().try_into().unwrap_or(u64::MAX),
+            micros: micros(elapsed),
+            timings: outcome.timings,
         }
     }
 
@@ -102,6 +122,10 @@ impl CaseRecord {
     pub fn folder(&self) -> &str {
         self.file.rsplit_once('/').map_or(".", |(dir, _)| dir)
     }
+}
+
+fn micros(elapsed: Duration) -> u64 {
+    elapsed.as_micros().try_into().unwrap_or(u64::MAX)
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
