@@ -14,7 +14,7 @@ pragma solidity 0.8.28;
 ///
 /// State (all keys are keccak256 of their parts; `a` is an OVM address, tags are >= 2^255 so that
 /// no table can collide with another):
-/// - account field f of a: keccak(a, f); f = 0 nonce, 1 balance, 2 code contract, 3 exists,
+/// - account field f of a: keccak(a) + f; f = 0 nonce, 1 balance, 2 code contract, 3 exists,
 ///   4 original code hash, 5 original code size, 6 storage incarnation, 7 listed, 8 key count
 /// - storage: keccak(a, incarnation, key); key list: keccak(a, TAG_KEYS, i); key listed:
 ///   keccak(a, TAG_KEY_LISTED, key); account list: count at keccak(TAG_ACCOUNTS), entry i at
@@ -53,6 +53,7 @@ contract ExecutionManager {
             function F_STATIC() -> o { o := 4 }
             function F_PHYS() -> o { o := 5 }        // physical code contract: who may make requests
             function F_RDSIZE() -> o { o := 6 }      // size of this frame's last call's return data
+            function F_BUDGET() -> o { o := 7 }      // native gas the frame can have had, at most
 
             // ---------------------------------------------------------------- helpers
             function fail() { revert(0, 0) }
@@ -74,7 +75,20 @@ contract ExecutionManager {
             function requireNotStatic() { if field(F_STATIC()) { fail() } }
 
             // accounts
-            function aslot(a, f) -> s { s := hash2(a, f) }
+            /// keccak(a): account a's fields are the 9 slots from here. Memoized in memory
+            /// [0x60, 0xa0), which nothing else in a request writes before it replies.
+            function accountBase(a) -> b {
+                let tag := add(a, 1)
+                switch eq(mload(0x60), tag)
+                case 1 { b := mload(0x80) }
+                default {
+                    mstore(0, a)
+                    b := keccak256(0, 0x20)
+                    mstore(0x60, tag)
+                    mstore(0x80, b)
+                }
+            }
+            function aslot(a, f) -> s { s := add(accountBase(a), f) }
             function nonceOf(a) -> v { v := sload(aslot(a, 0)) }
             function balanceOf(a) -> v { v := sload(aslot(a, 1)) }
             function physOf(a) -> v { v := sload(aslot(a, 2)) }
@@ -114,8 +128,8 @@ contract ExecutionManager {
                     extcodecopy(phys, 0, 0, 12)
                     let start := shr(224, mload(1))
                     let len := shr(224, mload(7))
-                    extcodecopy(phys, 0, start, len)
-                    sstore(aslot(a, 4), keccak256(0, len))
+                    extcodecopy(phys, 0x100, start, len)
+                    sstore(aslot(a, 4), keccak256(0x100, len))
                     sstore(aslot(a, 5), len)
                 }
                 setExists(a)
@@ -198,15 +212,17 @@ contract ExecutionManager {
             }
 
             function isPrecompile(a) -> p { p := and(gt(a, 0), lt(a, 0x0b)) }
-            /// The most physical gas a callee may have: GAS_SCALE times what it asked for natively
-            /// (with the value stipend), plus room for the transpiled prologue. A callee that halts
-            /// burns no more than that, as natively it burns what it was given; one that did not
-            /// run out of gas natively has enough.
-            function gasCap(requested, value) -> cap {
-                if gt(requested, 0xffffffffffffffffffffffffffffffff) { requested := 0xffffffffffffffffffffffffffffffff }
-                if value { requested := add(requested, 2300) }
-                cap := add(mul(requested, 16), 100000)
+            /// The native gas a callee asks for: the requested gas, plus the stipend with value.
+            function calleeGas(requested, value) -> g {
+                g := requested
+                if gt(g, 0xffffffffffffffffffffffffffffffff) { g := 0xffffffffffffffffffffffffffffffff }
+                if value { g := add(g, 2300) }
             }
+            /// The most physical gas a transpiled callee may have: GAS_SCALE times its native gas,
+            /// plus room for the transpiled prologue. A callee that halts burns no more than that,
+            /// as natively it burns what it was given; one that did not run out of gas natively has
+            /// enough. A precompile is native code: it gets its native gas, unscaled.
+            function gasCap(native) -> cap { cap := add(mul(native, 16), 100000) }
             /// A creation from the transaction itself keeps 1/8 for the end-of-transaction sweep (it
             /// may touch many accounts); one from code keeps the native 1/64.
             function reserveDivisor() -> d {
@@ -249,13 +265,13 @@ contract ExecutionManager {
                     mstore(0, 0)
                     return(0, 32)
                 }
-                // inner request: 0xe0 || op || target || value || gas cap || args
+                // inner request: 0xe0 || op || target || value || native callee gas || args
                 let argsLen := sub(calldatasize(), 97)
                 mstore8(0x100, 0xe0)
                 mstore(0x101, op)
                 mstore(0x121, target)
                 mstore(0x141, value)
-                mstore(0x161, gasCap(word(0), value))
+                mstore(0x161, calleeGas(word(0), value))
                 calldatacopy(0x181, 97, argsLen)
                 let ok := call(forwardGasKeeping(20000, 1024), address(), 0, 0x100, add(0x81, argsLen), 0, 0)
                 keepReturnData(callerFrame)
@@ -267,7 +283,7 @@ contract ExecutionManager {
                 let op := word(0)
                 let target := word(1)
                 let value := word(2)
-                let cap := word(3)
+                let native := word(3)
                 let parent := current()
                 let me := tload(add(parent, F_ADDRESS()))
                 let f := frames()
@@ -301,10 +317,13 @@ contract ExecutionManager {
                     transfer(me, target, 0)
                 }
                 tstore(add(b, F_CODE()), target)
+                // The native callee gets min(requested, 63/64 of what its caller has left), plus the
+                // stipend: at most its request and its caller's own budget, which the meter needs.
+                tstore(add(b, F_BUDGET()), min(native, add(tload(add(parent, F_BUDGET())), 2300)))
                 let argsLen := sub(calldatasize(), 129)
                 calldatacopy(0x100, 129, argsLen)
                 if isPrecompile(target) {
-                    let okp := call(min(cap, forwardGas(5000)), target, 0, 0x100, argsLen, 0, 0)
+                    let okp := call(min(native, forwardGas(5000)), target, 0, 0x100, argsLen, 0, 0)
                     returndatacopy(0x100, 0, returndatasize())
                     if iszero(okp) { revert(0x100, returndatasize()) }
                     return(0x100, returndatasize())
@@ -314,7 +333,7 @@ contract ExecutionManager {
                 tstore(add(b, F_PHYS()), phys)
                 tstore(add(b, F_RDSIZE()), 0)
                 tstore(T_FRAMES(), add(f, 1))
-                let ok := call(min(cap, forwardGasKeeping(5000, 128)), phys, 0, 0x100, argsLen, 0, 0)
+                let ok := call(min(gasCap(native), forwardGasKeeping(5000, 128)), phys, 0, 0x100, argsLen, 0, 0)
                 tstore(T_FRAMES(), f)
                 returndatacopy(0x100, 0, returndatasize())
                 if iszero(ok) { revert(0x100, returndatasize()) }
@@ -434,6 +453,8 @@ contract ExecutionManager {
                 tstore(add(b, F_STATIC()), 0)
                 tstore(add(b, F_PHYS()), phys)
                 tstore(add(b, F_RDSIZE()), 0)
+                // A native creation gets 63/64 of what its creator has left: at most its budget.
+                tstore(add(b, F_BUDGET()), tload(add(frame(sub(f, 1)), F_BUDGET())))
                 tstore(T_FRAMES(), add(f, 1))
                 // The deploy frame spends whatever it is given on CREATE2; this frame keeps a reserve.
                 mstore8(0xe0, 0xe2)
@@ -493,8 +514,8 @@ contract ExecutionManager {
                 mstore(0x140, tload(T_CHAINID()))
                 mstore(0x160, tload(T_BASEFEE()))
                 mstore(0x180, tload(T_BLOBBASEFEE()))
-                mstore(0x1a0, 0)
-                mstore(0x1c0, 0)
+                mstore(0x1a0, tload(add(b, F_BUDGET()))) // the gas meter starts at the budget
+                mstore(0x1c0, 0)                         // memory expansion charged so far
                 return(0, 0x1e0)
             }
             function replyWord(v) { mstore(0, v) return(0, 32) }
@@ -618,7 +639,8 @@ contract ExecutionManager {
                 let dataLen := sub(calldatasize(), dataStart)
                 // Validation, in the EVM's order.
                 if and(isCreate, gt(dataLen, 49152)) { rejectTx(2) }
-                if gt(intrinsicGas(isCreate, dataStart, dataLen, word(8), word(9)), gasLimit) { rejectTx(1) }
+                let intrinsic := intrinsicGas(isCreate, dataStart, dataLen, word(8), word(9))
+                if gt(intrinsic, gasLimit) { rejectTx(1) }
                 if codeSizeOf(sender) { rejectTx(3) }
                 let nonce := nonceOf(sender)
                 if eq(nonce, 0xffffffffffffffff) { rejectTx(6) }
@@ -646,6 +668,7 @@ contract ExecutionManager {
                 tstore(add(b, F_CALLER()), 0)
                 tstore(add(b, F_STATIC()), 0)
                 tstore(add(b, F_PHYS()), 0)
+                tstore(add(b, F_BUDGET()), sub(gasLimit, intrinsic))
                 tstore(T_FRAMES(), 1)
 
                 let upfront := word(7)
@@ -661,7 +684,7 @@ contract ExecutionManager {
                     mstore(0x101, 0x20)
                     mstore(0x121, to)
                     mstore(0x141, value)
-                    mstore(0x161, not(0))
+                    mstore(0x161, sub(gasLimit, intrinsic))
                     calldatacopy(0x181, dataStart, dataLen)
                     ok := call(forwardGasKeeping(1000000, 8), address(), 0, 0x100, add(0x81, dataLen), 0, 0)
                 }

@@ -5,7 +5,8 @@
 //! - no physical call-depth limit (the handler keeps every frame's depth at most 1; the EM enforces
 //!   OVM depth);
 //! - no 63/64 gas retention (the EM applies its own);
-//! - stack headroom for the transpiled code's temporaries, with STACKGUARD enforcing the native limit.
+//! - stack headroom for the transpiled code's temporaries, with STACKGUARD enforcing the native limit,
+//!   and SIZEHALT naming an EIP-170 failure as revm does.
 
 use ovm_transpiler::{layout, transpile, Mode};
 use revm::{
@@ -97,6 +98,12 @@ fn install_headroom(table: &mut EthInstructions<EthInterpreter, L2Context>) {
     table.insert_instruction(0x36, Instruction::new(calldatasize_wide::<H>), static_gas[0x36]);
     table.insert_instruction(0x3d, Instruction::new(returndatasize_wide::<H>), static_gas[0x3d]);
     table.insert_instruction(layout::STACKGUARD, Instruction::new(stack_guard::<H>), 2);
+    table.insert_instruction(layout::SIZEHALT, Instruction::new(size_halt::<H>), 0);
+}
+
+/// SIZEHALT: the frame halts as a constructor returning code over EIP-170's limit does natively.
+fn size_halt<H: ?Sized>(_: Ctx<'_, H>) -> InstructionExecResult {
+    Err(InstructionResult::CreateContractSizeLimit)
 }
 
 type Ctx<'a, H> = InstructionContext<'a, H, EthInterpreter>;

@@ -46,6 +46,15 @@ fn consumes_folded_top(opcode: u8, mode: Mode) -> bool {
     }
 }
 
+/// Instructions after which memory may have grown (RETURN and REVERT end the frame instead).
+fn expands_memory(opcode: u8) -> bool {
+    matches!(
+        opcode,
+        MLOAD | MSTORE | MSTORE8 | KECCAK256 | CALLDATACOPY | CODECOPY | MCOPY | EXTCODECOPY | RETURNDATACOPY | LOG0
+            ..=LOG4 | CALL | CALLCODE | DELEGATECALL | STATICCALL | CREATE | CREATE2
+    )
+}
+
 /// Context opcodes and their snapshot word.
 fn context_word(opcode: u8) -> Option<ContextWord> {
     Some(match opcode {
@@ -219,17 +228,28 @@ impl<'p, 'c> Emitter<'p, 'c> {
     }
 
     fn body(&mut self) -> Result<(), AssemblyError> {
+        let mode = self.program.mode;
         for block in &self.program.blocks {
             for i in block.first..block.end {
                 let ins = self.program.instructions[i];
                 self.pc_map.push((ins.pc, self.asm.len() as u32));
                 if i == block.first {
                     self.block_entry(ins, block.guard);
+                    if block.guard != Guard::AlwaysOverflow {
+                        self.charge_segment(i, block.end);
+                    }
                     if ins.opcode == JUMPDEST {
                         continue;
                     }
                 }
+                self.charge_size_cost(ins.opcode);
                 self.instruction(i);
+                if expands_memory(ins.opcode) {
+                    self.meter_memory();
+                }
+                if has_routine(ins.opcode, mode) && i + 1 < block.end {
+                    self.charge_segment(i + 1, block.end);
+                }
                 if self.asm.len() > MAX_CODE_LEN {
                     return Err(AssemblyError::TooLarge(self.asm.len()));
                 }
@@ -261,6 +281,81 @@ impl<'p, 'c> Emitter<'p, 'c> {
                 self.asm.op(JUMP);
             }
         }
+    }
+
+    // ---- the gas meter (ARCHITECTURE.md, "Gas") ----
+
+    /// Charges the least native cost of the instructions from `from` up to and including the next
+    /// one that calls a routine (a request to the EM may end the frame), or to the block's end.
+    /// Charging a whole segment up front is exact for the outcome: running out of gas anywhere in
+    /// it ends the frame the same way.
+    fn charge_segment(&mut self, from: usize, end: usize) {
+        let mut cost = 0u64;
+        for ins in &self.program.instructions[from..end] {
+            cost += min_gas(ins.opcode);
+            if has_routine(ins.opcode, self.program.mode) {
+                break;
+            }
+        }
+        if cost > 0 {
+            self.asm.push_u64(cost);
+            self.charge_top();
+        }
+    }
+
+    /// The per-word or per-byte part of an instruction's cost, from its size operand (before it
+    /// runs, as natively). Memory expansion is charged after it, from MSIZE.
+    fn charge_size_cost(&mut self, opcode: u8) {
+        // (stack position of the size operand, gas per word; 0 = per byte at 8)
+        let (position, per_word) = match opcode {
+            KECCAK256 => (2, 6),
+            CALLDATACOPY | CODECOPY | MCOPY => (3, 3),
+            EXTCODECOPY => (4, 3),
+            LOG0..=LOG4 => (2, 0),
+            // Not RETURNDATACOPY, CREATE, CREATE2: their bounds and EIP-3860 checks come first.
+            _ => return,
+        };
+        self.asm.op(dup(position));
+        if per_word == 0 {
+            self.asm.push_u64(8);
+            self.asm.op(MUL);
+        } else {
+            // A size so large that this wraps would run out of gas natively anyway.
+            self.asm.push_u64(31);
+            self.asm.op(ADD);
+            self.asm.push_u64(5);
+            self.asm.op(SHR);
+            self.asm.push_u64(per_word);
+            self.asm.op(MUL);
+        }
+        self.charge_top();
+    }
+
+    /// `meter -= top`; out of gas when that would go below zero (the meter is below 2^63).
+    fn charge_top(&mut self) {
+        let out_of_gas = self.routines.label(&mut self.asm, Routine::OutOfGas);
+        self.asm.push_u64(ContextWord::GasMeter.slot() as u64);
+        self.asm.ops(&[MLOAD, SUB, DUP1]);
+        self.asm.push_u64(ContextWord::GasMeter.slot() as u64);
+        self.asm.op(MSTORE);
+        self.asm.push_u64(63);
+        self.asm.op(SHR);
+        self.asm.push_label(out_of_gas);
+        self.asm.op(JUMPI);
+    }
+
+    /// After an instruction that may expand memory: charge the expansion if MSIZE moved.
+    fn meter_memory(&mut self) {
+        let back = self.asm.new_label();
+        let routine = self.routines.label(&mut self.asm, Routine::MeterMemory);
+        self.asm.push_label(back);
+        self.asm.op(MSIZE);
+        self.asm.push_u64(SCRATCH_METERED_MSIZE as u64);
+        self.asm.ops(&[MLOAD, XOR]);
+        self.asm.push_label(routine);
+        self.asm.ops(&[JUMPI, POP]);
+        self.asm.bind(back);
+        self.asm.op(JUMPDEST);
     }
 
     fn instruction(&mut self, i: usize) {
@@ -317,7 +412,7 @@ impl<'p, 'c> Emitter<'p, 'c> {
                     self.asm.op(STOP);
                 }
             }
-            STACKGUARD => self.asm.op(STACKGUARD_REPLACEMENT),
+            STACKGUARD | SIZEHALT => self.asm.op(RESERVED_REPLACEMENT),
             // Pure instructions, JUMPDEST-less GAS, INVALID and undefined opcodes: unchanged.
             op => self.asm.op(op),
         }

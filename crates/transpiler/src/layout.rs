@@ -20,9 +20,14 @@ const fn address_with_last_byte(last: u8) -> [u8; 20] {
 
 /// The opcode the layer-2 EVM gives to STACKGUARD (unassigned in Cancun).
 pub const STACKGUARD: u8 = 0x0c;
-/// What an original `0x0c` byte becomes: another byte that is undefined in Cancun, so it still
-/// halts with "opcode not found" instead of running as STACKGUARD.
-pub const STACKGUARD_REPLACEMENT: u8 = 0x0d;
+/// The opcode the layer-2 EVM gives to SIZEHALT (unassigned in Cancun): it halts the frame with
+/// revm's `CreateContractSizeLimit`. A constructor whose original runtime code breaks EIP-170 ends
+/// with it; physically that reason needs a return larger than the physical limit, which no
+/// transpiled constructor could pay for.
+pub const SIZEHALT: u8 = 0x0e;
+/// What an original `0x0c` or `0x0e` byte becomes: another byte that is undefined in Cancun, so it
+/// still halts with "opcode not found" instead of running as STACKGUARD or SIZEHALT.
+pub const RESERVED_REPLACEMENT: u8 = 0x0d;
 /// The native stack limit that STACKGUARD enforces.
 pub const NATIVE_STACK_LIMIT: usize = 1024;
 /// Extra physical stack items the layer-2 EVM allows transpiled temporaries.
@@ -74,8 +79,10 @@ pub const SCRATCH_SAVED_END: usize = 0x360;
 pub const SCRATCH_CONTEXT: usize = 0x360;
 /// Number of words in the context snapshot (and in the EM's CONTEXT reply).
 pub const CONTEXT_WORDS: usize = 15;
+/// Physical MSIZE when the gas meter last charged memory expansion.
+pub const SCRATCH_METERED_MSIZE: usize = 0x540;
 /// Pad in front of program memory, where headers written before low-offset data land.
-pub const SCRATCH_PAD: usize = 0x540;
+pub const SCRATCH_PAD: usize = 0x560;
 
 /// Address of spilled operand `A_i`.
 pub const fn scratch_arg(i: usize) -> usize {
@@ -98,9 +105,12 @@ pub enum ContextWord {
     ChainId,
     BaseFee,
     BlobBaseFee,
-    /// Reserved for the virtual gas counter (gas-exact execution, later).
-    VirtualGas,
-    Reserved,
+    /// The gas meter: native gas this frame has left, as an upper bound. The EM sends the frame's
+    /// native gas budget; the transpiled code charges each block's least native cost and memory
+    /// expansion, and halts out of gas when the meter would go below zero (ARCHITECTURE.md, "Gas").
+    GasMeter,
+    /// Native memory-expansion gas charged so far (the EM sends 0).
+    MemoryCharged,
 }
 
 impl ContextWord {

@@ -28,13 +28,17 @@ pub const STOP: u8 = 0x00;
 pub const ADD: u8 = 0x01;
 pub const SUB: u8 = 0x03;
 pub const MUL: u8 = 0x02;
+pub const DIV: u8 = 0x04;
 pub const LT: u8 = 0x10;
 pub const GT: u8 = 0x11;
 pub const EQ: u8 = 0x14;
 pub const ISZERO: u8 = 0x15;
 pub const OR: u8 = 0x17;
+pub const XOR: u8 = 0x18;
+pub const NOT: u8 = 0x19;
 pub const BYTE: u8 = 0x1a;
 pub const SHL: u8 = 0x1b;
+pub const SHR: u8 = 0x1c;
 pub const SAR: u8 = 0x1d;
 pub const KECCAK256: u8 = 0x20;
 pub const ADDRESS: u8 = 0x30;
@@ -123,12 +127,12 @@ pub const fn info(opcode: u8) -> OpInfo {
     TABLE[opcode as usize]
 }
 
-/// Mnemonic of `opcode` in *physical* (layer-2) code, where `0x0c` is STACKGUARD.
+/// Mnemonic of `opcode` in *physical* (layer-2) code, where `0x0c` is STACKGUARD and `0x0e` SIZEHALT.
 pub fn physical_name(opcode: u8) -> &'static str {
-    if opcode == crate::layout::STACKGUARD {
-        "STACKGUARD"
-    } else {
-        info(opcode).name
+    match opcode {
+        crate::layout::STACKGUARD => "STACKGUARD",
+        crate::layout::SIZEHALT => "SIZEHALT",
+        _ => info(opcode).name,
     }
 }
 
@@ -263,5 +267,45 @@ mod tests {
         assert_eq!(info(0x7f).immediate, 32);
         assert_eq!(info(0x8f).inputs, 16);
         assert_eq!(info(0x9f).outputs, 17);
+    }
+}
+
+/// The least native gas `opcode` costs when it executes (Cancun): its static cost, with every
+/// warm/cold, value, memory and size-dependent part at its minimum. The gas meter charges these
+/// per block, so the meter's count never exceeds what the native EVM charges.
+pub const fn min_gas(opcode: u8) -> u64 {
+    match opcode {
+        // STOP, RETURN, REVERT, INVALID and undefined opcodes charge nothing of their own.
+        0x00 | 0xf3 | 0xfd | 0xfe => 0,
+        JUMPDEST => 1,
+        // base
+        ADDRESS | ORIGIN | CALLER | CALLVALUE | 0x36 | CODESIZE | GASPRICE | RETURNDATASIZE | COINBASE | TIMESTAMP
+        | NUMBER | PREVRANDAO | GASLIMIT | CHAINID | BASEFEE | BLOBBASEFEE | POP | PC | MSIZE | GAS | PUSH0 => 2,
+        // very low
+        0x01
+        | 0x03
+        | 0x10..=0x1d
+        | 0x35
+        | CALLDATACOPY
+        | CODECOPY
+        | RETURNDATACOPY
+        | MLOAD
+        | MSTORE
+        | MSTORE8
+        | MCOPY
+        | BLOBHASH
+        | 0x60..=0x9f => 3,
+        // low
+        0x02 | 0x04..=0x07 | 0x0b | SELFBALANCE => 5,
+        0x08 | 0x09 | JUMP => 8,
+        JUMPI | 0x0a => 10,
+        BLOCKHASH => 20,
+        KECCAK256 => 30,
+        BALANCE | EXTCODESIZE | EXTCODECOPY | EXTCODEHASH | SLOAD | SSTORE | TLOAD | TSTORE | CALL | CALLCODE
+        | DELEGATECALL | STATICCALL => 100,
+        0xa0..=0xa4 => 375 * (opcode as u64 - 0xa0 + 1),
+        CREATE | CREATE2 => 32_000,
+        SELFDESTRUCT => 5_000,
+        _ => 0,
     }
 }

@@ -30,6 +30,10 @@ pub enum Routine {
     Overflow,
     /// `INVALID`: a failed EM request halts exceptionally, as the native instruction would.
     Fail,
+    /// The gas meter ran out: halt out of gas (`MLOAD(2^256 - 1)`).
+    OutOfGas,
+    /// Charges memory expansion since the last charge; returns to the address on the stack.
+    MeterMemory,
 }
 
 impl Routine {
@@ -44,6 +48,8 @@ impl Routine {
             Routine::Jump => "dynamic jump".into(),
             Routine::Overflow => "stack overflow".into(),
             Routine::Fail => "fail (INVALID)".into(),
+            Routine::OutOfGas => "out of gas".into(),
+            Routine::MeterMemory => "meter memory".into(),
         }
     }
 }
@@ -115,7 +121,37 @@ impl Ctx<'_> {
             Routine::Jump => self.jump(),
             Routine::Overflow => self.overflow(),
             Routine::Fail => self.asm.ops(&[JUMPDEST, INVALID]),
+            Routine::OutOfGas => self.asm.ops(&[JUMPDEST, PUSH0, NOT, MLOAD]),
+            Routine::MeterMemory => self.meter_memory(),
         }
+    }
+
+    /// `[ret]`: SEEN = MSIZE; cost = 3w + w^2/512 for the logical words w; charge
+    /// `cost - MemoryCharged` (out of gas if the meter cannot pay), record cost; jump to `ret`.
+    fn meter_memory(&mut self) {
+        self.asm.ops(&[JUMPDEST, MSIZE, DUP1]);
+        self.mstore(SCRATCH_METERED_MSIZE);
+        self.asm.push_u64(S as u64);
+        self.asm.ops(&[SWAP1, SUB]);
+        self.asm.push_u64(5);
+        self.asm.ops(&[SHR, DUP1, DUP1, MUL]);
+        self.asm.push_u64(512);
+        self.asm.ops(&[SWAP1, DIV, SWAP1]);
+        self.asm.push_u64(3);
+        self.asm.ops(&[MUL, ADD, DUP1]);
+        self.mload(ContextWord::MemoryCharged.slot());
+        self.asm.op(SWAP1);
+        self.mstore(ContextWord::MemoryCharged.slot());
+        self.asm.ops(&[SWAP1, SUB]);
+        // meter -= delta
+        let out_of_gas = self.label_of(Routine::OutOfGas);
+        self.mload(ContextWord::GasMeter.slot());
+        self.asm.ops(&[SUB, DUP1]);
+        self.mstore(ContextWord::GasMeter.slot());
+        self.asm.push_u64(63);
+        self.asm.op(SHR);
+        self.jump_if(out_of_gas);
+        self.asm.op(JUMP);
     }
 
     // ---- small building blocks ----
@@ -465,20 +501,16 @@ impl Ctx<'_> {
         self.asm.ops(&[RETURNDATASIZE, ADD, PUSH0, RETURNDATACOPY, INVALID]);
     }
 
-    /// Init mode `RETURN(A0, A1)`: EIP-170 and EIP-3541 on the original bytes, then return the
-    /// runtime code transpiled by the TRANSPILE_RUNTIME built-in.
+    /// Init mode `RETURN(A0, A1)`: memory as natively, then EIP-3541 and EIP-170 on the original
+    /// bytes (in revm's order), then return the runtime code transpiled by TRANSPILE_RUNTIME.
     fn init_return(&mut self) {
         let empty = self.asm.new_label();
         let starts_with_ef = self.asm.new_label();
-        let fail = self.label_of(Routine::Fail);
+        let too_large = self.asm.new_label();
         self.spill(0, &[a(0), a(1)]);
         self.mload(a(1));
         self.asm.op(ISZERO);
         self.jump_if(empty);
-        self.asm.push_u64(MAX_RUNTIME_CODE_LEN as u64);
-        self.mload(a(1));
-        self.asm.op(GT);
-        self.jump_if(fail);
         self.relocate_slot(a(0));
         self.expand_window(a(0), a(1));
         self.mload(a(0));
@@ -486,6 +518,10 @@ impl Ctx<'_> {
         self.asm.push_u64(0xef);
         self.asm.op(EQ);
         self.jump_if(starts_with_ef);
+        self.asm.push_u64(MAX_RUNTIME_CODE_LEN as u64);
+        self.mload(a(1));
+        self.asm.op(GT);
+        self.jump_if(too_large);
         // STATICCALL(GAS, TRANSPILE_RUNTIME, A0, A1, 0, 0)
         self.asm.ops(&[PUSH0, PUSH0]);
         self.mload(a(1));
@@ -503,6 +539,8 @@ impl Ctx<'_> {
         self.asm.ops(&[PUSH0, MSTORE8]);
         self.asm.push_u64(1);
         self.asm.ops(&[PUSH0, RETURN]);
+        self.asm.bind(too_large);
+        self.asm.ops(&[JUMPDEST, SIZEHALT]);
     }
 
     /// `[dest] -> JUMP(table[dest])`, where a missing or zero entry jumps to physical 0

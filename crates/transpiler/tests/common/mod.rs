@@ -38,9 +38,29 @@ pub fn guard_of(t: &Transpiled, index: usize) -> Option<u128> {
     Some(rest[..width].iter().fold(0u128, |word, &b| word << 8 | b as u128))
 }
 
-/// The physical bytes of the `index`-th original instruction, without its STACKGUARD.
-pub fn translation(t: &Transpiled, index: usize) -> Vec<u8> {
-    let bytes = full_translation(t, index);
+/// `meter -= top; out of gas if negative`, up to the out-of-gas label: PUSH2 METER MLOAD SUB DUP1
+/// PUSH2 METER MSTORE PUSH1 63 SHR.
+pub const CHARGE_TOP: [u8; 13] = [0x61, 0x05, 0x00, 0x51, 0x03, 0x80, 0x61, 0x05, 0x00, 0x52, 0x60, 0x3f, 0x1c];
+
+/// Splits a leading `PUSHn cost CHARGE_TOP PUSHw label JUMPI` off `bytes`: (cost, the rest).
+pub fn split_charge(bytes: &[u8]) -> Option<(u64, &[u8])> {
+    let (&push, rest) = bytes.split_first()?;
+    let width = push.checked_sub(0x5f).filter(|w| (1..=8).contains(w))? as usize;
+    let cost = rest.get(..width)?.iter().fold(0u64, |c, &b| c << 8 | b as u64);
+    let rest = rest[width..].strip_prefix(&CHARGE_TOP[..])?;
+    // PUSH2 or PUSH3 label, JUMPI
+    let label = (*rest.first()?).checked_sub(0x5f).filter(|w| (2..=3).contains(w))? as usize;
+    (rest.get(label + 1) == Some(&0x57)).then(|| (cost, &rest[label + 2..]))
+}
+
+/// The native gas charged at the start of the `index`-th instruction (after JUMPDEST and
+/// STACKGUARD), if its translation starts a metering segment.
+pub fn charge_of(t: &Transpiled, index: usize) -> Option<u64> {
+    split_charge(without_guard(full_translation(t, index)).1).map(|(cost, _)| cost)
+}
+
+/// `(JUMPDEST if any, the bytes after the STACKGUARD if any)`.
+fn without_guard(bytes: &[u8]) -> (&[u8], &[u8]) {
     let (jumpdest, rest) = match bytes.strip_prefix(&[0x5b]) {
         Some(rest) => (&[0x5b][..], rest),
         None => (&[][..], bytes),
@@ -51,7 +71,64 @@ pub fn translation(t: &Transpiled, index: usize) -> Vec<u8> {
         }
         _ => rest,
     };
-    [jumpdest, rest].concat()
+    (jumpdest, rest)
+}
+
+/// Splits a leading size-dependent charge (`DUPn` words-or-bytes times a price, then the charge)
+/// off `bytes`: (DUPn, the rest).
+pub fn split_size_charge(bytes: &[u8]) -> Option<(u8, &[u8])> {
+    let dup = *bytes.first().filter(|d| (0x80..=0x8f).contains(*d))?;
+    let skip = bytes.len() - rest_len_after_price(bytes)?;
+    split_charge_top(&bytes[skip..]).map(|rest| (dup, rest))
+}
+
+/// Length of `bytes` after `DUPn (PUSH1 31 ADD PUSH1 5 SHR PUSH1 k MUL | PUSH1 8 MUL)`.
+fn rest_len_after_price(bytes: &[u8]) -> Option<usize> {
+    let per_word = [0x60, 31, 0x01, 0x60, 5, 0x1c, 0x60];
+    if bytes.get(1..8) == Some(&per_word[..]) && bytes.get(9) == Some(&0x02) {
+        Some(bytes.len() - 10)
+    } else if bytes.get(1..4) == Some(&[0x60, 8, 0x02][..]) {
+        Some(bytes.len() - 4)
+    } else {
+        None
+    }
+}
+
+/// Splits `CHARGE_TOP PUSHw label JUMPI` off the front of `bytes`.
+fn split_charge_top(bytes: &[u8]) -> Option<&[u8]> {
+    let rest = bytes.strip_prefix(&CHARGE_TOP[..])?;
+    let label = (*rest.first()?).checked_sub(0x5f).filter(|w| (2..=3).contains(w))? as usize;
+    (rest.get(label + 1) == Some(&0x57)).then(|| &rest[label + 2..])
+}
+
+/// Strips a trailing memory-expansion check: `PUSHw ret MSIZE PUSH2 SEEN MLOAD XOR PUSHw meter
+/// JUMPI POP JUMPDEST`.
+pub fn strip_memory_meter(bytes: &[u8]) -> &[u8] {
+    for width in [2usize, 3] {
+        let len = 2 * (width + 1) + 9;
+        if bytes.len() < len {
+            continue;
+        }
+        let (head, tail) = bytes.split_at(bytes.len() - len);
+        let check = [&[0x59u8, 0x61, 0x05, 0x40, 0x51, 0x18][..]].concat();
+        if tail[0] == 0x5f + width as u8
+            && tail[width + 1..width + 7] == check[..]
+            && tail[width + 7] == 0x5f + width as u8
+            && tail[2 * width + 8..] == [0x57, 0x50, 0x5b]
+        {
+            return head;
+        }
+    }
+    bytes
+}
+
+/// The physical bytes of the `index`-th original instruction without STACKGUARD and metering: the
+/// gas charge of a segment it starts, its size-dependent charge, its memory-expansion check.
+pub fn translation(t: &Transpiled, index: usize) -> Vec<u8> {
+    let (jumpdest, rest) = without_guard(full_translation(t, index));
+    let rest = split_charge(rest).map_or(rest, |(_, rest)| rest);
+    let rest = split_size_charge(rest).map_or(rest, |(_, rest)| rest);
+    [jumpdest, strip_memory_meter(rest)].concat()
 }
 
 /// Opcodes of a byte sequence (immediates dropped).
