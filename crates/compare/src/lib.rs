@@ -60,27 +60,22 @@ pub fn without_fees(outcome: &Outcome, fees: &Fees) -> PostState {
 /// Every difference between `reference` (fees removed) and `under_test`, in a stable order.
 /// Gas used is not compared: physical gas is the documented difference.
 pub fn compare(reference: &Outcome, under_test: &Outcome, fees: &Fees) -> Vec<Difference> {
-    let mut out = Vec::new();
-    let mut differ = |field: String, a: String, b: String| {
-        if a != b {
-            out.push(Difference { field, reference: a, under_test: b });
-        }
-    };
+    let mut out = Differences(Vec::new());
     match (&reference.tx, &under_test.tx) {
         (TxOutcome::Rejected { kind: a, .. }, TxOutcome::Rejected { kind: b, .. }) => {
-            differ("rejection".into(), a.clone(), b.clone())
+            out.check(|| "rejection".into(), a, b, |k| k.clone())
         }
         (TxOutcome::Executed(a), TxOutcome::Executed(b)) => {
-            differ("status".into(), format!("{:?}", a.status), format!("{:?}", b.status));
-            differ("output".into(), a.output.to_string(), b.output.to_string());
-            differ("logs.len".into(), a.logs.len().to_string(), b.logs.len().to_string());
+            out.check(|| "status".into(), &a.status, &b.status, |s| format!("{s:?}"));
+            out.check(|| "output".into(), &a.output, &b.output, |o| o.to_string());
+            out.check(|| "logs.len".into(), &a.logs.len(), &b.logs.len(), |n| n.to_string());
             for (i, (x, y)) in a.logs.iter().zip(&b.logs).enumerate() {
-                differ(format!("logs[{i}].address"), x.address.to_string(), y.address.to_string());
-                differ(format!("logs[{i}].topics"), format!("{:?}", x.topics()), format!("{:?}", y.topics()));
-                differ(format!("logs[{i}].data"), x.data.data.to_string(), y.data.data.to_string());
+                out.check(|| format!("logs[{i}].address"), &x.address, &y.address, |a| a.to_string());
+                out.check(|| format!("logs[{i}].topics"), x.topics(), y.topics(), |t| format!("{t:?}"));
+                out.check(|| format!("logs[{i}].data"), &x.data.data, &y.data.data, |d| d.to_string());
             }
         }
-        (a, b) => differ("validity".into(), validity(a), validity(b)),
+        (a, b) => out.check(|| "validity".into(), &validity(a), &validity(b), |v| v.clone()),
     }
     let reference_state = without_fees(reference, fees);
     let empty = AccountState::default();
@@ -88,22 +83,39 @@ pub fn compare(reference: &Outcome, under_test: &Outcome, fees: &Fees) -> Vec<Di
         reference_state.keys().chain(under_test.post_state.keys()).copied().collect();
     for address in addresses {
         let (a, b) = (reference_state.get(&address), under_test.post_state.get(&address));
-        differ(format!("account {address}: exists"), a.is_some().to_string(), b.is_some().to_string());
+        let field = |name: &str| format!("account {address}: {name}");
+        out.check(|| field("exists"), &a.is_some(), &b.is_some(), |e| e.to_string());
         let (a, b) = (a.unwrap_or(&empty), b.unwrap_or(&empty));
-        differ(format!("account {address}: balance"), a.balance.to_string(), b.balance.to_string());
-        differ(format!("account {address}: nonce"), a.nonce.to_string(), b.nonce.to_string());
-        differ(format!("account {address}: code"), a.code.to_string(), b.code.to_string());
+        out.check(|| field("balance"), &a.balance, &b.balance, |v| v.to_string());
+        out.check(|| field("nonce"), &a.nonce, &b.nonce, |n| n.to_string());
+        out.check(|| field("code"), &a.code, &b.code, |c| c.to_string());
+        if a.storage == b.storage {
+            continue;
+        }
         let keys: std::collections::BTreeSet<_> = a.storage.keys().chain(b.storage.keys()).copied().collect();
         for key in keys {
             let value = |s: &AccountState| s.storage.get(&key).copied().unwrap_or_default();
-            differ(
-                format!("account {address}: storage[{key:#x}]"),
-                format!("{:#x}", value(a)),
-                format!("{:#x}", value(b)),
-            );
+            out.check(|| field(&format!("storage[{key:#x}]")), &value(a), &value(b), |v| format!("{v:#x}"));
         }
     }
-    out
+    out.0
+}
+
+/// Differences found so far; values are rendered only where they differ.
+struct Differences(Vec<Difference>);
+
+impl Differences {
+    fn check<T: PartialEq + ?Sized>(
+        &mut self,
+        field: impl FnOnce() -> String,
+        reference: &T,
+        under_test: &T,
+        show: impl Fn(&T) -> String,
+    ) {
+        if reference != under_test {
+            self.0.push(Difference { field: field(), reference: show(reference), under_test: show(under_test) });
+        }
+    }
 }
 
 fn validity(tx: &TxOutcome) -> String {

@@ -65,7 +65,8 @@ pub fn build<I>(db: L2Db, number: U256, inspector: I) -> L2Evm<I> {
     let mut block =
         BlockEnv { number, gas_limit: u64::MAX, prevrandao: Some(Default::default()), ..BlockEnv::default() };
     block.set_blob_excess_gas_and_price(0, revm::primitives::eip4844::BLOB_BASE_FEE_UPDATE_FRACTION_CANCUN);
-    let ctx: L2Context = Context::mainnet().with_db(db).with_cfg(config()).with_block(block);
+    let mut ctx: L2Context = Context::mainnet().with_db(db).with_cfg(config()).with_block(block);
+    ctx.local.shared_memory_buffer = memory_buffer();
     let mut instructions = EthInstructions::new_mainnet_with_spec(SpecId::CANCUN);
     install_headroom(&mut instructions);
     Evm {
@@ -75,6 +76,25 @@ pub fn build<I>(db: L2Db, number: U256, inspector: I) -> L2Evm<I> {
         precompiles: L2Precompiles::new(),
         frame_stack: FrameStack::new_prealloc(8),
     }
+}
+
+/// The thread's interpreter memory, reused by every layer-2 transaction it runs: revm empties it
+/// after each one but keeps its capacity, so pages touched once are not faulted in again for the
+/// next case. A buffer grown past `KEEP` is let go rather than held for the rest of the run.
+fn memory_buffer() -> std::rc::Rc<std::cell::RefCell<Vec<u8>>> {
+    const KEEP: usize = 64 << 20;
+    thread_local! {
+        static BUFFER: std::rc::Rc<std::cell::RefCell<Vec<u8>>> = Default::default();
+    }
+    BUFFER.with(|buffer| {
+        let mut memory = buffer.borrow_mut();
+        if memory.capacity() > KEEP {
+            *memory = Vec::new();
+        }
+        memory.clear();
+        drop(memory);
+        buffer.clone()
+    })
 }
 
 // ------------------------------------------------------------------ instructions (modification 5)
