@@ -265,6 +265,20 @@ contract ExecutionManager {
                     mstore(0, 0)
                     return(0, 32)
                 }
+                // A precompile is a pure function of its input: call it from here, and move value and
+                // touch accounts only if it succeeds, which is all a native frame around it would keep.
+                if isPrecompile(target) {
+                    calldatacopy(0x100, 97, sub(calldatasize(), 97))
+                    let okp := call(min(calleeGas(word(0), value), forwardGas(5000)), target, 0, 0x100, sub(calldatasize(), 97), 0, 0)
+                    if okp {
+                        switch op
+                        case 0x20 { transfer(self(), target, value) }
+                        case 0x21 { transfer(self(), self(), value) }
+                        case 0x23 { transfer(self(), target, 0) }
+                    }
+                    keepReturnData(callerFrame)
+                    replyWithReturnData(okp)
+                }
                 // inner request: 0xe0 || op || target || value || native callee gas || args
                 let argsLen := sub(calldatasize(), 97)
                 mstore8(0x100, 0xe0)

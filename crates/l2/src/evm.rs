@@ -23,7 +23,7 @@ use revm::{
     inspector::{InspectorEvmTr, InspectorHandler},
     interpreter::{
         interpreter::EthInterpreter,
-        interpreter_action::FrameInit,
+        interpreter_action::{FrameInit, FrameInput},
         interpreter_types::{Immediates, InputsTr, Jumps, MemoryTr, ReturnData},
         CallInputs, Gas, Instruction, InstructionContext, InstructionExecResult, InstructionResult, InterpreterResult,
     },
@@ -264,13 +264,46 @@ impl<CTX: ContextTr> PrecompileProvider<CTX> for L2Precompiles {
 
 /// Mainnet's handler, except that no frame is ever deeper than 1 as far as revm's own limit
 /// (1024 frames) is concerned: one OVM call is three physical frames, and the EM counts OVM depth.
+/// It also records how the top OVM frame ended (revm reports a frame's end reason only to the
+/// handler and inspectors), so that a run needs no inspector.
 pub struct L2Handler<EVM, ERROR> {
+    top: TopFrame,
     _types: PhantomData<(EVM, ERROR)>,
+}
+
+/// Watches for the top OVM frame: the first frame the EM opens that is not the EM itself or a
+/// transpiler built-in, and records how it ended.
+#[derive(Default)]
+struct TopFrame {
+    open: Vec<bool>,
+    seen: bool,
+    result: Option<InstructionResult>,
+}
+
+impl TopFrame {
+    fn enter(&mut self, input: &FrameInput) {
+        let (caller, target) = match input {
+            FrameInput::Call(call) => (call.caller, Some(call.target_address)),
+            FrameInput::Create(create) => (create.caller(), None),
+            FrameInput::Empty => (Address::ZERO, None),
+        };
+        let is_top = !self.seen
+            && caller == EM
+            && target.is_none_or(|t| t != EM && t != TRANSPILE_INIT && t != TRANSPILE_RUNTIME);
+        self.seen |= is_top;
+        self.open.push(is_top);
+    }
+
+    fn leave(&mut self, result: &FrameResult) {
+        if self.open.pop() == Some(true) {
+            self.result = Some(result.instruction_result());
+        }
+    }
 }
 
 impl<EVM, ERROR> Default for L2Handler<EVM, ERROR> {
     fn default() -> Self {
-        Self { _types: PhantomData }
+        Self { top: TopFrame::default(), _types: PhantomData }
     }
 }
 
@@ -289,17 +322,23 @@ where
     type HaltReason = HaltReason;
 
     fn run_exec_loop(&mut self, evm: &mut EVM, first: FrameInit) -> Result<FrameResult, ERROR> {
+        self.top.enter(&first.frame_input);
         if let ItemOrResult::Result(result) = evm.frame_init(first)? {
+            self.top.leave(&result);
             return Ok(result);
         }
         loop {
             let result = match evm.frame_run()? {
-                ItemOrResult::Item(init) => match evm.frame_init(shallow(init))? {
-                    ItemOrResult::Item(_) => continue,
-                    ItemOrResult::Result(result) => result,
-                },
+                ItemOrResult::Item(init) => {
+                    self.top.enter(&init.frame_input);
+                    match evm.frame_init(shallow(init))? {
+                        ItemOrResult::Item(_) => continue,
+                        ItemOrResult::Result(result) => result,
+                    }
+                }
                 ItemOrResult::Result(result) => result,
             };
+            self.top.leave(&result);
             if let Some(result) = evm.frame_return_result(result)? {
                 return Ok(result);
             }
@@ -319,17 +358,23 @@ where
     type IT = EthInterpreter;
 
     fn inspect_run_exec_loop(&mut self, evm: &mut EVM, first: FrameInit) -> Result<FrameResult, ERROR> {
+        self.top.enter(&first.frame_input);
         if let ItemOrResult::Result(result) = evm.inspect_frame_init(first)? {
+            self.top.leave(&result);
             return Ok(result);
         }
         loop {
             let result = match evm.inspect_frame_run()? {
-                ItemOrResult::Item(init) => match evm.inspect_frame_init(shallow(init))? {
-                    ItemOrResult::Item(_) => continue,
-                    ItemOrResult::Result(result) => result,
-                },
+                ItemOrResult::Item(init) => {
+                    self.top.enter(&init.frame_input);
+                    match evm.inspect_frame_init(shallow(init))? {
+                        ItemOrResult::Item(_) => continue,
+                        ItemOrResult::Result(result) => result,
+                    }
+                }
                 ItemOrResult::Result(result) => result,
             };
+            self.top.leave(&result);
             if let Some(result) = evm.frame_return_result(result)? {
                 return Ok(result);
             }
@@ -337,12 +382,19 @@ where
     }
 }
 
-/// Runs one sequencer transaction to the EM with inspection, commits it, and returns its result.
-pub fn sequencer_call<I>(evm: &mut L2Evm<I>, data: Bytes, gas_limit: u64) -> Result<ExecutionResult, L2Error>
+/// A committed physical transaction: its result, and how the top OVM frame in it ended (if any).
+pub struct PhysicalRun {
+    pub result: ExecutionResult,
+    pub top_frame: Option<InstructionResult>,
+}
+
+/// Runs one sequencer transaction to the EM, commits it; with `inspect`, the EVM's inspector
+/// watches (slower: every instruction is reported to it).
+pub fn sequencer_call<I>(evm: &mut L2Evm<I>, data: Bytes, gas_limit: u64, inspect: bool) -> Result<PhysicalRun, L2Error>
 where
     I: Inspector<L2Context, EthInterpreter>,
 {
-    physical_call(evm, SEQUENCER, EM, data, gas_limit)
+    physical_call(evm, SEQUENCER, EM, data, gas_limit, inspect)
 }
 
 /// Runs one physical transaction from `caller` to `to`, and commits it.
@@ -352,7 +404,8 @@ pub fn physical_call<I>(
     to: Address,
     data: Bytes,
     gas_limit: u64,
-) -> Result<ExecutionResult, L2Error>
+    inspect: bool,
+) -> Result<PhysicalRun, L2Error>
 where
     I: Inspector<L2Context, EthInterpreter>,
 {
@@ -367,10 +420,11 @@ where
         ..TxEnv::default()
     };
     evm.ctx.set_tx(tx);
-    let result = L2Handler::<_, L2Error>::default().inspect_run(evm);
+    let mut handler = L2Handler::<_, L2Error>::default();
+    let result = if inspect { handler.inspect_run(evm) } else { handler.run(evm) };
     let state = evm.ctx.journal_mut().finalize();
     if result.is_ok() {
         evm.ctx.db_mut().commit(state);
     }
-    result
+    result.map(|result| PhysicalRun { result, top_frame: handler.top.result })
 }

@@ -19,13 +19,13 @@ pub use receipt::{signed_transaction, TxHashes};
 pub use trace::OriginalPcTracer;
 
 use alloy_primitives::{keccak256, Address, Bytes, Log, LogData, B256, U256};
-use evm::{build, sequencer_call, L2Db};
+use evm::{build, sequencer_call, L2Db, PhysicalRun};
 use ovm_backend::{AccountState, Backend, BackendError, Execution, Outcome, PostState, Status, TxOutcome};
 use ovm_fixture::{Case, Setup};
 use ovm_transpiler::{transpile, Mode};
 use revm::{
     context::result::{ExecutionResult, Output},
-    interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome, InstructionResult},
+    interpreter::InstructionResult,
     state::{AccountInfo, Bytecode},
     Inspector,
 };
@@ -55,19 +55,20 @@ impl L2Backend {
     /// Runs a case and also returns the sequencer's record of the transaction's two hashes
     /// (none when the sequencer did not admit it, or has no signed form of it).
     pub fn run_recorded(&self, case: &Case, setup: &Setup) -> Result<(Outcome, Option<TxHashes>), BackendError> {
-        self.run_inspected(case, setup, revm::inspector::NoOpInspector)
+        self.run_inspected(case, setup, None::<revm::inspector::NoOpInspector>)
     }
 
     /// Runs a case writing a trace in original PCs (see [`OriginalPcTracer`]) to `out`.
     pub fn run_traced(&self, case: &Case, setup: &Setup, out: impl std::io::Write) -> Result<Outcome, BackendError> {
-        self.run_inspected(case, setup, OriginalPcTracer::new(out)).map(|(outcome, _)| outcome)
+        self.run_inspected(case, setup, Some(OriginalPcTracer::new(out))).map(|(outcome, _)| outcome)
     }
 
+    /// Runs a case; the transaction (not genesis or the dump) under `inspector` when there is one.
     fn run_inspected<I>(
         &self,
         case: &Case,
         setup: &Setup,
-        extra: I,
+        inspector: Option<I>,
     ) -> Result<(Outcome, Option<TxHashes>), BackendError>
     where
         I: Inspector<evm::L2Context>,
@@ -84,9 +85,8 @@ impl L2Backend {
         let hashes = signed_transaction(case, setup)
             .map(|signed| TxHashes { original: keccak256(&signed), internal: keccak256(&request) });
         let native_gas = setup.tx.as_ref().map(|t| t.gas_limit).unwrap_or_default();
-        let mut top = TopFrame::default();
-        let result = chain.call(request, physical_gas(native_gas), (&mut top, extra))?;
-        let tx = chain.transaction_outcome(result, &top, tx.is_create)?;
+        let run = chain.call(request, physical_gas(native_gas), inspector)?;
+        let tx = chain.transaction_outcome(run, tx.is_create)?;
         let post_state = chain.dump()?;
         Ok((Outcome { tx, post_state }, hashes))
     }
@@ -160,32 +160,37 @@ impl Chain {
             }
         }
         let mut chain = Self { db: Some(db), number: setup.block.number };
-        let result = chain.call(request.into(), 1 << 40, revm::inspector::NoOpInspector)?;
-        if !result.is_success() {
-            return Err(BackendError(format!("the EM refused the genesis: {result:?}")));
+        let run = chain.call(request.into(), 1 << 40, None::<revm::inspector::NoOpInspector>)?;
+        if !run.result.is_success() {
+            return Err(BackendError(format!("the EM refused the genesis: {:?}", run.result)));
         }
         Ok(chain)
     }
 
-    fn call<I>(&mut self, data: Bytes, gas: u64, inspector: I) -> Result<ExecutionResult, BackendError>
+    /// One sequencer transaction, watched by `inspector` if there is one.
+    fn call<I>(&mut self, data: Bytes, gas: u64, inspector: Option<I>) -> Result<PhysicalRun, BackendError>
     where
         I: Inspector<evm::L2Context>,
     {
         let db = self.db.take().expect("the chain's database is always put back");
-        let mut evm = build(db, self.number, inspector);
-        let result = sequencer_call(&mut evm, data, gas);
-        self.db = Some(evm.ctx.journaled_state.database);
-        result.map_err(|e| BackendError(format!("layer-2 EVM: {e}")))
+        let (run, db) = match inspector {
+            Some(inspector) => {
+                let mut evm = build(db, self.number, inspector);
+                (sequencer_call(&mut evm, data, gas, true), evm.ctx.journaled_state.database)
+            }
+            None => {
+                let mut evm = build(db, self.number, revm::inspector::NoOpInspector);
+                (sequencer_call(&mut evm, data, gas, false), evm.ctx.journaled_state.database)
+            }
+        };
+        self.db = Some(db);
+        run.map_err(|e| BackendError(format!("layer-2 EVM: {e}")))
     }
 
-    fn transaction_outcome(
-        &self,
-        result: ExecutionResult,
-        top: &TopFrame,
-        is_create: bool,
-    ) -> Result<TxOutcome, BackendError> {
-        let ExecutionResult::Success { output: Output::Call(reply), logs, gas, .. } = result else {
-            return Err(BackendError(format!("the EM's transaction entry failed: {result:?}")));
+    fn transaction_outcome(&self, run: PhysicalRun, is_create: bool) -> Result<TxOutcome, BackendError> {
+        let top_frame = run.top_frame;
+        let ExecutionResult::Success { output: Output::Call(reply), logs, gas, .. } = run.result else {
+            return Err(BackendError(format!("the EM's transaction entry failed: {:?}", run.result)));
         };
         let word = |i: usize| reply.get(i * 32..i * 32 + 32).map(U256::from_be_slice);
         let (Some(status), Some(code), Some(top_selfdestructed)) = (word(0), word(1), word(2)) else {
@@ -197,14 +202,14 @@ impl Chain {
         let output = reply.slice(96..);
         let status = if status == U256::from(1) {
             // A successful creation is a Return, whatever its constructor ended with (as in revm).
-            match (top_selfdestructed.is_zero() || is_create, top.result) {
+            match (top_selfdestructed.is_zero() || is_create, top_frame) {
                 _ if is_create => Status::Return,
                 (false, _) => Status::SelfDestruct,
                 (true, Some(InstructionResult::Return)) => Status::Return,
                 (true, _) => Status::Stop,
             }
         } else {
-            match top.result {
+            match top_frame {
                 Some(InstructionResult::Revert) => Status::Revert,
                 Some(result) => Status::Halt(halt_name(result)),
                 None if is_create => Status::Halt("CreateCollision".into()),
@@ -217,9 +222,9 @@ impl Chain {
 
     /// The OVM post-state, as the EM's `dump` lists it.
     fn dump(&mut self) -> Result<PostState, BackendError> {
-        let result = self.call(Bytes::from_static(&[0xf2]), 1 << 40, revm::inspector::NoOpInspector)?;
-        let ExecutionResult::Success { output: Output::Call(reply), .. } = result else {
-            return Err(BackendError(format!("the EM's dump failed: {result:?}")));
+        let run = self.call(Bytes::from_static(&[0xf2]), 1 << 40, None::<revm::inspector::NoOpInspector>)?;
+        let ExecutionResult::Success { output: Output::Call(reply), .. } = run.result else {
+            return Err(BackendError(format!("the EM's dump failed: {:?}", run.result)));
         };
         let mut words = reply.chunks_exact(32).map(U256::from_be_slice);
         let mut next = || words.next().ok_or_else(|| BackendError("the EM's dump is truncated".into()));
@@ -284,51 +289,6 @@ fn halt_name(result: InstructionResult) -> String {
     }
 }
 
-/// Watches for the top OVM frame: the first frame the EM opens that is not the EM itself or a
-/// transpiler built-in, and records how it ended (revm reports a frame's end reason only here).
-#[derive(Default)]
-struct TopFrame {
-    open: Vec<bool>,
-    seen: bool,
-    result: Option<InstructionResult>,
-}
-
-impl TopFrame {
-    fn enter(&mut self, caller: Address, target: Option<Address>) {
-        let is_top = !self.seen
-            && caller == EM
-            && target.is_none_or(|t| t != EM && t != TRANSPILE_INIT && t != TRANSPILE_RUNTIME);
-        self.seen |= is_top;
-        self.open.push(is_top);
-    }
-
-    fn leave(&mut self, result: InstructionResult) {
-        if self.open.pop() == Some(true) {
-            self.result = Some(result);
-        }
-    }
-}
-
-impl<CTX> Inspector<CTX> for TopFrame {
-    fn call(&mut self, _: &mut CTX, inputs: &mut CallInputs) -> Option<CallOutcome> {
-        self.enter(inputs.caller, Some(inputs.target_address));
-        None
-    }
-
-    fn call_end(&mut self, _: &mut CTX, _: &CallInputs, outcome: &mut CallOutcome) {
-        self.leave(outcome.result.result);
-    }
-
-    fn create(&mut self, _: &mut CTX, inputs: &mut CreateInputs) -> Option<CreateOutcome> {
-        self.enter(inputs.caller(), None);
-        None
-    }
-
-    fn create_end(&mut self, _: &mut CTX, _: &CreateInputs, outcome: &mut CreateOutcome) {
-        self.leave(outcome.result.result);
-    }
-}
-
 #[cfg(test)]
 mod isolation {
     //! The ExecutionManager never lets anyone act as anyone else.
@@ -346,9 +306,9 @@ mod isolation {
     fn call(chain: &mut Chain, caller: Address, to: Address, data: &[u8]) -> ExecutionResult {
         let db = chain.db.take().unwrap();
         let mut evm = build(db, chain.number, revm::inspector::NoOpInspector);
-        let result = evm::physical_call(&mut evm, caller, to, Bytes::copy_from_slice(data), 1 << 30).unwrap();
+        let run = evm::physical_call(&mut evm, caller, to, Bytes::copy_from_slice(data), 1 << 30, false).unwrap();
         chain.db = Some(evm.ctx.journaled_state.database);
-        result
+        run.result
     }
 
     fn request_from(chain: &mut Chain, caller: Address, request: &[u8]) -> ExecutionResult {

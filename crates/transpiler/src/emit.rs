@@ -303,9 +303,18 @@ impl<'p, 'c> Emitter<'p, 'c> {
         }
     }
 
-    /// The per-word or per-byte part of an instruction's cost, from its size operand (before it
-    /// runs, as natively). Memory expansion is charged after it, from MSIZE.
+    /// The per-word or per-byte part of an instruction's cost, from its size operand, and a call's
+    /// value-transfer cost (before it runs, as natively). Memory expansion is charged after it,
+    /// from MSIZE.
     fn charge_size_cost(&mut self, opcode: u8) {
+        if matches!(opcode, CALL | CALLCODE) {
+            // A call that moves value costs 9000 more: (value != 0) * 9000.
+            self.asm.ops(&[dup(3), ISZERO, ISZERO]);
+            self.asm.push_u64(9000);
+            self.asm.op(MUL);
+            self.charge_top();
+            return;
+        }
         // (stack position of the size operand, gas per word; 0 = per byte at 8)
         let (position, per_word) = match opcode {
             KECCAK256 => (2, 6),
