@@ -112,13 +112,35 @@ fn genesis_code_address(account: Address) -> Address {
 }
 
 /// One layer-2 chain: the physical state and the block it runs in.
+#[derive(Clone)]
 struct Chain {
     db: Option<L2Db>,
     number: U256,
 }
 
 impl Chain {
+    /// The chain after genesis. The cases of one unit share their pre-state and block, and a
+    /// thread runs them one after another, so each thread keeps its last genesis to copy.
     fn genesis(case: &Case, setup: &Setup) -> Result<Self, BackendError> {
+        type Last = Option<(std::sync::Arc<ovm_fixture::Unit>, Chain)>;
+        thread_local! {
+            static LAST: std::cell::RefCell<Last> = const { std::cell::RefCell::new(None) };
+        }
+        let cached = LAST.with(|last| match &*last.borrow() {
+            Some((unit, chain)) if std::sync::Arc::ptr_eq(unit, &case.unit) && chain.number == setup.block.number => {
+                Some(chain.clone())
+            }
+            _ => None,
+        });
+        if let Some(chain) = cached {
+            return Ok(chain);
+        }
+        let chain = Self::fresh_genesis(case, setup)?;
+        LAST.with(|last| *last.borrow_mut() = Some((case.unit.clone(), chain.clone())));
+        Ok(chain)
+    }
+
+    fn fresh_genesis(case: &Case, setup: &Setup) -> Result<Self, BackendError> {
         let mut db = L2Db::default();
         db.insert_account_info(
             EM,
