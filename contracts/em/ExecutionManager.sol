@@ -279,6 +279,23 @@ contract ExecutionManager {
                     keepReturnData(callerFrame)
                     replyWithReturnData(okp)
                 }
+                // Without value a call's only effects of its own are touches: run the callee from here
+                // and forget them if it fails, instead of nesting it in an inner frame.
+                if iszero(value) {
+                    let native := calleeGas(word(0), 0)
+                    openCallFrame(op, target, 0, native)
+                    let touched := tload(T_TOUCHED_LEN())
+                    callTransfer(op, target, 0)
+                    let ok := 1
+                    let phys := physOf(target)
+                    if phys {
+                        calldatacopy(0x100, 97, sub(calldatasize(), 97))
+                        ok := runCallee(phys, native, sub(calldatasize(), 97), 25000)
+                    }
+                    if iszero(ok) { untouchSince(touched) }
+                    keepReturnData(callerFrame)
+                    replyWithReturnData(ok)
+                }
                 // inner request: 0xe0 || op || target || value || native callee gas || args
                 let argsLen := sub(calldatasize(), 97)
                 mstore8(0x100, 0xe0)
@@ -298,24 +315,41 @@ contract ExecutionManager {
                 let target := word(1)
                 let value := word(2)
                 let native := word(3)
+                openCallFrame(op, target, value, native)
+                callTransfer(op, target, value)
+                let argsLen := sub(calldatasize(), 129)
+                calldatacopy(0x100, 129, argsLen)
+                if isPrecompile(target) {
+                    let okp := call(min(native, forwardGas(5000)), target, 0, 0x100, argsLen, 0, 0)
+                    returndatacopy(0x100, 0, returndatasize())
+                    if iszero(okp) { revert(0x100, returndatasize()) }
+                    return(0x100, returndatasize())
+                }
+                let phys := physOf(target)
+                if iszero(phys) { return(0, 0) }
+                let ok := runCallee(phys, native, argsLen, 5000)
+                returndatacopy(0x100, 0, returndatasize())
+                if iszero(ok) { revert(0x100, returndatasize()) }
+                return(0x100, returndatasize())
+            }
+
+            /// Writes OVM frame `frames()` for call `op` to `target`: its context, code and budget.
+            function openCallFrame(op, target, value, native) {
                 let parent := current()
                 let me := tload(add(parent, F_ADDRESS()))
-                let f := frames()
-                let b := frame(f)
+                let b := frame(frames())
                 switch op
                 case 0x20 { // CALL
                     tstore(add(b, F_ADDRESS()), target)
                     tstore(add(b, F_CALLER()), me)
                     tstore(add(b, F_VALUE()), value)
                     tstore(add(b, F_STATIC()), tload(add(parent, F_STATIC())))
-                    transfer(me, target, value)
                 }
                 case 0x21 { // CALLCODE: the caller's storage, value sent to itself
                     tstore(add(b, F_ADDRESS()), me)
                     tstore(add(b, F_CALLER()), me)
                     tstore(add(b, F_VALUE()), value)
                     tstore(add(b, F_STATIC()), tload(add(parent, F_STATIC())))
-                    transfer(me, me, value)
                 }
                 case 0x22 { // DELEGATECALL: the caller's whole context
                     tstore(add(b, F_ADDRESS()), me)
@@ -328,30 +362,39 @@ contract ExecutionManager {
                     tstore(add(b, F_CALLER()), me)
                     tstore(add(b, F_VALUE()), 0)
                     tstore(add(b, F_STATIC()), 1)
-                    transfer(me, target, 0)
                 }
                 tstore(add(b, F_CODE()), target)
                 // The native callee gets min(requested, 63/64 of what its caller has left), plus the
                 // stipend: at most its request and its caller's own budget, which the meter needs.
                 tstore(add(b, F_BUDGET()), min(native, add(tload(add(parent, F_BUDGET())), 2300)))
-                let argsLen := sub(calldatasize(), 129)
-                calldatacopy(0x100, 129, argsLen)
-                if isPrecompile(target) {
-                    let okp := call(min(native, forwardGas(5000)), target, 0, 0x100, argsLen, 0, 0)
-                    returndatacopy(0x100, 0, returndatasize())
-                    if iszero(okp) { revert(0x100, returndatasize()) }
-                    return(0x100, returndatasize())
-                }
-                let phys := physOf(target)
-                if iszero(phys) { return(0, 0) }
+            }
+
+            /// The value a call moves, and the accounts it touches, natively (DELEGATECALL: none).
+            function callTransfer(op, target, value) {
+                let me := self()
+                switch op
+                case 0x20 { transfer(me, target, value) }
+                case 0x21 { transfer(me, me, value) }
+                case 0x23 { transfer(me, target, 0) }
+            }
+
+            /// Runs code contract `phys` as the open frame, on the arguments at [0x100, 0x100 + argsLen),
+            /// keeping 1/128 of this frame's gas and `reserve` for the work after it.
+            function runCallee(phys, native, argsLen, reserve) -> ok {
+                let f := frames()
+                let b := frame(f)
                 tstore(add(b, F_PHYS()), phys)
                 tstore(add(b, F_RDSIZE()), 0)
                 tstore(T_FRAMES(), add(f, 1))
-                let ok := call(min(gasCap(native), forwardGasKeeping(5000, 128)), phys, 0, 0x100, argsLen, 0, 0)
+                ok := call(min(gasCap(native), forwardGasKeeping(reserve, 128)), phys, 0, 0x100, argsLen, 0, 0)
                 tstore(T_FRAMES(), f)
-                returndatacopy(0x100, 0, returndatasize())
-                if iszero(ok) { revert(0x100, returndatasize()) }
-                return(0x100, returndatasize())
+            }
+
+            /// Forgets the touches recorded since the touched list had `n` entries.
+            function untouchSince(n) {
+                let end := tload(T_TOUCHED_LEN())
+                for { let i := n } lt(i, end) { i := add(i, 1) } { tstore(hash2(tload(add(0x200000, i)), TAG(20)), 0) }
+                tstore(T_TOUCHED_LEN(), n)
             }
 
             // ---------------------------------------------------------------- OVM creates
