@@ -50,6 +50,11 @@ pub struct Args {
     /// Exit 0 even when cases fail (the report still says so).
     #[arg(long)]
     no_fail: bool,
+    /// Watch every Cancun case's native run for what the gas rule looks at (GAS executed, a frame
+    /// out of gas), not only the cases that differ: results.json records it per case and the
+    /// summary says how many such cases are equal anyway. Costs a second native run per case.
+    #[arg(long, conflicts_with = "native_only")]
+    gas_facts: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
@@ -80,7 +85,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         if args.native_only {
             native_job(&NativeBackend, case, setup)
         } else {
-            differential_job(case, setup)
+            differential_job(case, setup, args.gas_facts)
         }
     });
     progress.finish();
@@ -117,6 +122,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         }
     } else {
         print!("{summary}");
+    }
+    if args.gas_facts {
+        println!("{}", gas_facts_summary(&report));
     }
     let dir = report.write(&root.join(&args.reports)).map_err(|e| format!("cannot write the report: {e}"))?;
     let t = &report.totals;
@@ -162,7 +170,7 @@ fn judge_on_fixture(
 
 /// Native against the fixture, then (Cancun cases) the OVM against the native outcome, with the
 /// verdict of `docs/context-differences.md`: equal, explained(rule), divergent, or error.
-fn differential_job(case: &Case, setup: &Setup) -> JobOutcome {
+fn differential_job(case: &Case, setup: &Setup, all_gas_facts: bool) -> JobOutcome {
     let clock = Instant::now();
     let native = match NativeBackend.run(case, setup) {
         Ok(outcome) => outcome,
@@ -189,7 +197,7 @@ fn differential_job(case: &Case, setup: &Setup) -> JobOutcome {
         Some(fees) => ovm_compare::compare(&native, &ovm, &fees),
         None => Vec::new(),
     };
-    let facts = if differences.is_empty() { None } else { NativeBackend.gas_facts(case, setup) };
+    let facts = if differences.is_empty() && !all_gas_facts { None } else { NativeBackend.gas_facts(case, setup) };
     let verdict = ovm_compare::verdict(&differences, facts);
     let compare_time = clock.elapsed();
     let status = if verdict == Verdict::Divergent { CaseStatus::Fail } else { CaseStatus::Pass };
@@ -197,13 +205,41 @@ fn differential_job(case: &Case, setup: &Setup) -> JobOutcome {
         None => String::new(),
         Some((first, rest)) => format!("{first} (+{} more)", rest.len()),
     };
-    JobOutcome::new(status, message)
+    let mut outcome = JobOutcome::new(status, message);
+    if all_gas_facts {
+        // No facts: the transaction never executed (it could not be encoded).
+        let facts = facts.unwrap_or_default();
+        let seen = [(facts.read_gas, "read_gas"), (facts.ran_out_of_gas, "out_of_gas")];
+        outcome =
+            outcome.with_observed(seen.iter().filter(|(yes, _)| *yes).map(|(_, name)| name.to_string()).collect());
+    }
+    outcome
         .with_gas(gas)
         .with_verdict(verdict.to_string())
         .with_diff(differences.iter().map(|d| d.to_string()))
         .with_timing("native", native_time)
         .with_timing("ovm", ovm_time)
         .with_timing("compare", compare_time)
+}
+
+/// `--gas-facts`: how the verdicts split between cases whose native run touched gas and the rest.
+fn gas_facts_summary(report: &Report) -> String {
+    let (mut touched, mut touched_equal, mut untouched, mut untouched_equal) = (0, 0, 0, 0);
+    for case in &report.cases {
+        let (Some(observed), Some(verdict)) = (&case.observed, &case.verdict) else { continue };
+        let equal = verdict == "equal";
+        if observed.is_empty() {
+            untouched += 1;
+            untouched_equal += usize::from(equal);
+        } else {
+            touched += 1;
+            touched_equal += usize::from(equal);
+        }
+    }
+    format!(
+        "gas facts: {untouched} case(s) neither read GAS nor ran a frame out of gas natively ({untouched_equal} equal); \
+         {touched} did ({touched_equal} equal anyway)"
+    )
 }
 
 /// `--trace`: both runs of one case, traced into `dir`.

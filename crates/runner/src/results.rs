@@ -36,6 +36,9 @@ pub struct JobOutcome {
     pub diff: Vec<String>,
     /// Microseconds per named phase of the job (e.g. `native`, `ovm`), in the order they ran.
     pub timings: BTreeMap<String, u64>,
+    /// What the job observed about the case that its verdict rules look at (e.g. `read_gas`),
+    /// when it looked.
+    pub observed: Option<Vec<String>>,
 }
 
 /// Per case in results.json: enough to see what differs, bounded for cases that differ everywhere.
@@ -50,7 +53,14 @@ impl JobOutcome {
             gas_used: None,
             diff: Vec::new(),
             timings: BTreeMap::new(),
+            observed: None,
         }
+    }
+
+    /// Records what the job observed about the case (an empty list: it looked and saw nothing).
+    pub fn with_observed(mut self, observed: Vec<String>) -> Self {
+        self.observed = Some(observed);
+        self
     }
 
     /// Records how long a phase of the job took (phases keep their names across cases).
@@ -98,6 +108,8 @@ pub struct CaseRecord {
     /// Microseconds per phase of the job, when it reports them.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub timings: BTreeMap<String, u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed: Option<Vec<String>>,
 }
 
 impl CaseRecord {
@@ -115,6 +127,7 @@ impl CaseRecord {
             diff: outcome.diff,
             micros: micros(elapsed),
             timings: outcome.timings,
+            observed: outcome.observed,
         }
     }
 
