@@ -218,6 +218,29 @@ impl L2Precompiles {
     }
 }
 
+/// `transpile`, remembering the thread's recent results: the same constructor and runtime code is
+/// often deployed again and again (by loops, by the cases of one test).
+fn transpile_cached(code: Bytes, mode: Mode) -> Result<Bytes, ovm_transpiler::TranspileError> {
+    type Recent = std::collections::VecDeque<((Mode, Bytes), Result<Bytes, ovm_transpiler::TranspileError>)>;
+    const KEEP: usize = 16;
+    thread_local! {
+        static RECENT: std::cell::RefCell<Recent> = const { std::cell::RefCell::new(Recent::new()) };
+    }
+    let key = (mode, code);
+    if let Some(hit) = RECENT.with(|r| r.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())) {
+        return hit;
+    }
+    let result = transpile(&key.1, mode).map(|t| Bytes::from(t.code));
+    RECENT.with(|r| {
+        let mut recent = r.borrow_mut();
+        if recent.len() == KEEP {
+            recent.pop_front();
+        }
+        recent.push_back((key, result.clone()));
+    });
+    result
+}
+
 /// Physical gas a built-in charges: a base plus a per-byte cost, so that transpiling is not free.
 fn builtin_gas(len: usize) -> u64 {
     3000 + 30 * len as u64
@@ -238,9 +261,9 @@ impl<CTX: ContextTr> PrecompileProvider<CTX> for L2Precompiles {
         };
         let code = inputs.input.bytes(context);
         let mut gas = Gas::new(inputs.gas_limit);
-        let (result, output) = match transpile(&code, mode) {
+        let (result, output) = match transpile_cached(code.clone(), mode) {
             Ok(transpiled) if gas.record_regular_cost(builtin_gas(code.len())) => {
-                (InstructionResult::Return, Bytes::from(transpiled.code))
+                (InstructionResult::Return, transpiled)
             }
             Ok(_) => (InstructionResult::PrecompileOOG, Bytes::new()),
             Err(_) => (InstructionResult::PrecompileError, Bytes::new()),
