@@ -16,11 +16,12 @@ pragma solidity 0.8.28;
 /// no table can collide with another):
 /// - account field f of a: keccak(a) + f; f = 0 nonce, 1 balance, 2 code contract, 3 exists,
 ///   4 original code hash, 5 original code size, 6 storage incarnation, 7 listed, 8 key count
-/// - storage: keccak(a, incarnation, key); key list: keccak(a, TAG_KEYS, i); key listed:
+/// - storage: keccak(a, incarnation, key); key list: keccak(a, TAG_KEYS) + i; key listed:
 ///   keccak(a, TAG_KEY_LISTED, key); account list: count at keccak(TAG_ACCOUNTS), entry i at
 ///   keccak(TAG_ACCOUNT, i)
 /// - transient: tx context at 1..15, blob hashes at 0x100+i, frames at 0x10000 + 16*f,
-///   return data of frame f at keccak(f, TAG_RD) + i, touched and created sets, OVM transient storage.
+///   return data of frame f at keccak(f, TAG_RD) + i, the touched and destroyed lists, the flags
+///   touched / created / to destroy of account a at keccak(a) + 20, 21, 22, OVM transient storage.
 contract ExecutionManager {
     fallback() external payable {
         assembly {
@@ -155,7 +156,7 @@ contract ExecutionManager {
                     sstore(flag, 1)
                     let countSlot := aslot(a, 8)
                     let n := sload(countSlot)
-                    sstore(hash3(a, TAG(9), n), key)
+                    sstore(add(hash2(a, TAG(9)), n), key)
                     sstore(countSlot, add(n, 1))
                 }
             }
@@ -166,7 +167,7 @@ contract ExecutionManager {
 
             // EIP-161 touches and EIP-6780 creations, both rolled back with the frame that made them
             function touch(a) {
-                let flag := hash2(a, TAG(20))
+                let flag := touchedFlag(a)
                 if iszero(tload(flag)) {
                     tstore(flag, 1)
                     let n := tload(T_TOUCHED_LEN())
@@ -174,10 +175,12 @@ contract ExecutionManager {
                     tstore(T_TOUCHED_LEN(), add(n, 1))
                 }
             }
-            function markCreated(a) { tstore(hash2(a, TAG(21)), 1) }
-            function createdInTx(a) -> c { c := tload(hash2(a, TAG(21))) }
+            /// Per-transaction flags of account a live in transient storage at keccak(a) + 20..22.
+            function touchedFlag(a) -> t { t := add(accountBase(a), 20) }
+            function markCreated(a) { tstore(add(accountBase(a), 21), 1) }
+            function createdInTx(a) -> c { c := tload(add(accountBase(a), 21)) }
             function scheduleDestruction(a) {
-                let flag := hash2(a, TAG(22))
+                let flag := add(accountBase(a), 22)
                 if iszero(tload(flag)) {
                     tstore(flag, 1)
                     let n := tload(T_DESTROY_LEN())
@@ -188,8 +191,8 @@ contract ExecutionManager {
             /// Moves value and touches both sides, as the EVM's transfer does (even for zero).
             function transfer(from, to, v) {
                 setBalance(from, sub(balanceOf(from), v))
-                setBalance(to, add(balanceOf(to), v))
                 touch(from)
+                setBalance(to, add(balanceOf(to), v))
                 touch(to)
             }
 
@@ -393,7 +396,7 @@ contract ExecutionManager {
             /// Forgets the touches recorded since the touched list had `n` entries.
             function untouchSince(n) {
                 let end := tload(T_TOUCHED_LEN())
-                for { let i := n } lt(i, end) { i := add(i, 1) } { tstore(hash2(tload(add(0x200000, i)), TAG(20)), 0) }
+                for { let i := n } lt(i, end) { i := add(i, 1) } { tstore(touchedFlag(tload(add(0x200000, i))), 0) }
                 tstore(T_TOUCHED_LEN(), n)
             }
 
@@ -795,8 +798,9 @@ contract ExecutionManager {
                     mstore(add(0x100, p), physOf(a))
                     mstore(add(0x120, p), keys)
                     p := add(p, 0xc0)
+                    let keyList := hash2(a, TAG(9))
                     for { let j := 0 } lt(j, keys) { j := add(j, 1) } {
-                        let key := sload(hash3(a, TAG(9), j))
+                        let key := sload(add(keyList, j))
                         let value := sload(hash3(a, inc, key))
                         mstore(add(0x80, p), key)
                         mstore(add(0xa0, p), value)
