@@ -20,7 +20,7 @@ pragma solidity 0.8.28;
 ///   keccak(a, TAG_KEY_LISTED, key); account list: count at keccak(TAG_ACCOUNTS), entry i at
 ///   keccak(TAG_ACCOUNT, i)
 /// - transient: tx context at 1..15, blob hashes at 0x100+i, frames at 0x10000 + 16*f,
-///   return data of frame f at keccak(f, TAG_RD) + i, the touched and destroyed lists, the flags
+///   return data of frame f at (f + 1) << 64 | i, the touched and destroyed lists, the flags
 ///   touched / created / to destroy of account a at keccak(a) + 20, 21, 22, OVM transient storage.
 contract ExecutionManager {
     fallback() external payable {
@@ -197,12 +197,15 @@ contract ExecutionManager {
             }
 
             // return data kept per frame for RETURNDATACOPY after other requests
+            /// Word i of frame f's kept return data is at transient (f + 1) << 64 | i: above every
+            /// fixed transient slot, below the keccak-keyed ones in all but a negligible fraction.
+            function returnDataBase(f) -> b { b := shl(64, add(f, 1)) }
             function keepReturnData(f) {
                 let b := frame(f)
                 let size := returndatasize()
                 tstore(add(b, F_RDSIZE()), size)
                 returndatacopy(0x100, 0, size)
-                let base := hash2(f, TAG(30))
+                let base := returnDataBase(f)
                 for { let i := 0 } lt(mul(i, 32), size) { i := add(i, 1) } {
                     tstore(add(base, i), mload(add(0x100, mul(i, 32))))
                 }
@@ -639,7 +642,7 @@ contract ExecutionManager {
                 let size := tload(add(frame(f), F_RDSIZE()))
                 if gt(add(offset, len), size) { fail() }
                 if lt(add(offset, len), offset) { fail() }
-                let base := hash2(f, TAG(30))
+                let base := returnDataBase(f)
                 let words := div(add(size, 31), 32)
                 for { let i := 0 } lt(i, words) { i := add(i, 1) } {
                     mstore(add(0x100, mul(i, 32)), tload(add(base, i)))
