@@ -673,12 +673,19 @@ contract ExecutionManager {
             }
 
             function intrinsicGas(isCreate, dataStart, dataLen, accessAddresses, accessKeys) -> g {
-                g := 21000
-                for { let i := 0 } lt(i, dataLen) { i := add(i, 1) } {
-                    switch byte(0, calldataload(add(dataStart, i)))
-                    case 0 { g := add(g, 4) }
-                    default { g := add(g, 16) }
+                // 16 per non-zero byte, 4 per zero byte. The data ends the calldata, so the last word
+                // is padded with zeros, which count as no non-zero bytes.
+                let ones := 0x0101010101010101010101010101010101010101010101010101010101010101
+                let nonZero := 0
+                for { let i := 0 } lt(i, dataLen) { i := add(i, 32) } {
+                    let w := calldataload(add(dataStart, i))
+                    // fold each byte's bits into its lowest bit, then add up the 32 lowest bits
+                    w := or(w, shr(4, w))
+                    w := or(w, shr(2, w))
+                    w := or(w, shr(1, w))
+                    nonZero := add(nonZero, shr(248, mul(and(w, ones), ones)))
                 }
+                g := add(21000, add(mul(16, nonZero), mul(4, sub(dataLen, nonZero))))
                 if isCreate { g := add(g, add(32000, mul(2, div(add(dataLen, 31), 32)))) }
                 g := add(g, add(mul(2400, accessAddresses), mul(1900, accessKeys)))
             }
