@@ -411,16 +411,30 @@ pub struct PhysicalRun {
     pub top_frame: Option<InstructionResult>,
 }
 
-/// Runs one sequencer transaction to the EM, commits it; with `inspect`, the EVM's inspector
-/// watches (slower: every instruction is reported to it).
-pub fn sequencer_call<I>(evm: &mut L2Evm<I>, data: Bytes, gas_limit: u64, inspect: bool) -> Result<PhysicalRun, L2Error>
+/// What becomes of a physical transaction's state changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Changes {
+    Commit,
+    /// A read-only request (the dump): nothing to write back.
+    Discard,
+}
+
+/// Runs one sequencer transaction to the EM; with `inspect`, the EVM's inspector watches (slower:
+/// every instruction is reported to it).
+pub fn sequencer_call<I>(
+    evm: &mut L2Evm<I>,
+    data: Bytes,
+    gas_limit: u64,
+    inspect: bool,
+    changes: Changes,
+) -> Result<PhysicalRun, L2Error>
 where
     I: Inspector<L2Context, EthInterpreter>,
 {
-    physical_call(evm, SEQUENCER, EM, data, gas_limit, inspect)
+    physical_call(evm, SEQUENCER, EM, data, gas_limit, inspect, changes)
 }
 
-/// Runs one physical transaction from `caller` to `to`, and commits it.
+/// Runs one physical transaction from `caller` to `to`.
 pub fn physical_call<I>(
     evm: &mut L2Evm<I>,
     caller: Address,
@@ -428,6 +442,7 @@ pub fn physical_call<I>(
     data: Bytes,
     gas_limit: u64,
     inspect: bool,
+    changes: Changes,
 ) -> Result<PhysicalRun, L2Error>
 where
     I: Inspector<L2Context, EthInterpreter>,
@@ -446,7 +461,7 @@ where
     let mut handler = L2Handler::<_, L2Error>::default();
     let result = if inspect { handler.inspect_run(evm) } else { handler.run(evm) };
     let state = evm.ctx.journal_mut().finalize();
-    if result.is_ok() {
+    if result.is_ok() && changes == Changes::Commit {
         evm.ctx.db_mut().commit(state);
     }
     result.map(|result| PhysicalRun { result, top_frame: handler.top.result })

@@ -19,7 +19,7 @@ pub use receipt::{signed_transaction, TxHashes};
 pub use trace::OriginalPcTracer;
 
 use alloy_primitives::{keccak256, Address, Bytes, Log, LogData, B256, U256};
-use evm::{build, sequencer_call, L2Db, PhysicalRun};
+use evm::{build, sequencer_call, Changes, L2Db, PhysicalRun};
 use ovm_backend::{AccountState, Backend, BackendError, Execution, Outcome, PostState, Status, TxOutcome};
 use ovm_fixture::{Case, Setup};
 use ovm_transpiler::{transpile, Mode};
@@ -189,8 +189,21 @@ impl Chain {
         Ok(chain)
     }
 
-    /// One sequencer transaction, watched by `inspector` if there is one.
+    /// One sequencer transaction, committed, watched by `inspector` if there is one.
     fn call<I>(&mut self, data: Bytes, gas: u64, inspector: Option<I>) -> Result<PhysicalRun, BackendError>
+    where
+        I: Inspector<evm::L2Context>,
+    {
+        self.request(data, gas, inspector, Changes::Commit)
+    }
+
+    fn request<I>(
+        &mut self,
+        data: Bytes,
+        gas: u64,
+        inspector: Option<I>,
+        changes: Changes,
+    ) -> Result<PhysicalRun, BackendError>
     where
         I: Inspector<evm::L2Context>,
     {
@@ -198,11 +211,11 @@ impl Chain {
         let (run, db) = match inspector {
             Some(inspector) => {
                 let mut evm = build(db, self.number, inspector);
-                (sequencer_call(&mut evm, data, gas, true), evm.ctx.journaled_state.database)
+                (sequencer_call(&mut evm, data, gas, true, changes), evm.ctx.journaled_state.database)
             }
             None => {
                 let mut evm = build(db, self.number, revm::inspector::NoOpInspector);
-                (sequencer_call(&mut evm, data, gas, false), evm.ctx.journaled_state.database)
+                (sequencer_call(&mut evm, data, gas, false, changes), evm.ctx.journaled_state.database)
             }
         };
         self.db = Some(db);
@@ -244,7 +257,8 @@ impl Chain {
 
     /// The OVM post-state, as the EM's `dump` lists it.
     fn dump(&mut self) -> Result<PostState, BackendError> {
-        let run = self.call(Bytes::from_static(&[0xf2]), 1 << 40, None::<revm::inspector::NoOpInspector>)?;
+        let no_inspector = None::<revm::inspector::NoOpInspector>;
+        let run = self.request(Bytes::from_static(&[0xf2]), 1 << 40, no_inspector, Changes::Discard)?;
         let ExecutionResult::Success { output: Output::Call(reply), .. } = run.result else {
             return Err(BackendError(format!("the EM's dump failed: {:?}", run.result)));
         };
@@ -328,7 +342,9 @@ mod isolation {
     fn call(chain: &mut Chain, caller: Address, to: Address, data: &[u8]) -> ExecutionResult {
         let db = chain.db.take().unwrap();
         let mut evm = build(db, chain.number, revm::inspector::NoOpInspector);
-        let run = evm::physical_call(&mut evm, caller, to, Bytes::copy_from_slice(data), 1 << 30, false).unwrap();
+        let run =
+            evm::physical_call(&mut evm, caller, to, Bytes::copy_from_slice(data), 1 << 30, false, Changes::Commit)
+                .unwrap();
         chain.db = Some(evm.ctx.journaled_state.database);
         run.result
     }
