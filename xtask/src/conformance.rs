@@ -123,6 +123,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     } else {
         print!("{summary}");
     }
+    if !args.native_only && !args.quiet {
+        println!("{}", overhead_summary(&report));
+    }
     if args.gas_facts {
         println!("{}", gas_facts_summary(&report));
     }
@@ -215,11 +218,38 @@ fn differential_job(case: &Case, setup: &Setup, all_gas_facts: bool) -> JobOutco
     }
     outcome
         .with_gas(gas)
+        .with_gas_under_test(ovm.execution().map(|e| e.gas_used))
         .with_verdict(verdict.to_string())
         .with_diff(differences.iter().map(|d| d.to_string()))
         .with_timing("native", native_time)
         .with_timing("ovm", ovm_time)
         .with_timing("compare", compare_time)
+}
+
+/// The OVM's cost against the native run's, per case: medians of the time and gas ratios.
+fn overhead_summary(report: &Report) -> String {
+    fn median(mut values: Vec<f64>) -> Option<f64> {
+        values.sort_by(f64::total_cmp);
+        values.get(values.len() / 2).copied()
+    }
+    let ratio = |a: Option<u64>, b: Option<u64>| match (a, b) {
+        (Some(a), Some(b)) if b > 0 => Some(a as f64 / b as f64),
+        _ => None,
+    };
+    let time = median(
+        report
+            .cases
+            .iter()
+            .filter_map(|c| ratio(c.timings.get("ovm").copied(), c.timings.get("native").copied()))
+            .collect(),
+    );
+    let gas = median(report.cases.iter().filter_map(|c| ratio(c.gas_used_under_test, c.gas_used)).collect());
+    match (time, gas) {
+        (Some(time), Some(gas)) => {
+            format!("ovm/native per case (medians): time {time:.1}x, gas {gas:.1}x (physical gas over native gas)")
+        }
+        _ => "ovm/native per case: no case ran both halves".into(),
+    }
 }
 
 /// `--gas-facts`: how the verdicts split between cases whose native run touched gas and the rest.

@@ -32,6 +32,8 @@ pub struct JobOutcome {
     /// Why it failed, errored or was skipped, or what explains it; empty when there is nothing to say.
     pub message: String,
     pub gas_used: Option<u64>,
+    /// Gas the backend under test used (a comparing job's detail; for the OVM, physical gas).
+    pub gas_used_under_test: Option<u64>,
     /// What differs, one line per field (a comparing job's detail), at most `MAX_DIFF_LINES`.
     pub diff: Vec<String>,
     /// Microseconds per named phase of the job (e.g. `native`, `ovm`), in the order they ran.
@@ -51,6 +53,7 @@ impl JobOutcome {
             verdict: None,
             message: message.into(),
             gas_used: None,
+            gas_used_under_test: None,
             diff: Vec::new(),
             timings: BTreeMap::new(),
             observed: None,
@@ -79,6 +82,11 @@ impl JobOutcome {
         self
     }
 
+    pub fn with_gas_under_test(mut self, gas_used: Option<u64>) -> Self {
+        self.gas_used_under_test = gas_used;
+        self
+    }
+
     pub fn with_verdict(mut self, verdict: impl Into<String>) -> Self {
         self.verdict = Some(verdict.into());
         self
@@ -101,6 +109,8 @@ pub struct CaseRecord {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gas_used: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gas_used_under_test: Option<u64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub diff: Vec<String>,
     /// The whole job, in microseconds.
@@ -124,6 +134,7 @@ impl CaseRecord {
             verdict: outcome.verdict,
             message: outcome.message,
             gas_used: outcome.gas_used,
+            gas_used_under_test: outcome.gas_used_under_test,
             diff: outcome.diff,
             micros: micros(elapsed),
             timings: outcome.timings,
