@@ -297,7 +297,10 @@ impl<'p, 'c> Emitter<'p, 'c> {
                 break;
             }
         }
-        if cost > 0 {
+        // A lone JUMPDEST (cost 1) is not charged: leaving out a charge keeps the meter a lower
+        // bound, and every loop still pays for its JUMP or JUMPI in another segment. Code full of
+        // JUMPDESTs would otherwise grow by a charge per byte.
+        if cost > 1 {
             self.asm.push_u64(cost);
             self.charge_top();
         }

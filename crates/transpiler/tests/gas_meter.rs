@@ -65,3 +65,11 @@ fn instructions_that_grow_memory_are_followed_by_the_memory_check() {
         assert_eq!(strip_memory_meter(bytes).len() < bytes.len(), checked, "{code:02x?}");
     }
 }
+
+#[test]
+fn a_lone_jumpdest_is_not_charged() {
+    // JUMPDEST JUMPDEST PUSH0 JUMP: the first block is only a JUMPDEST; the loop's JUMP is charged.
+    let t = transpile(&[0x5b, 0x5b, 0x5f, 0x56], Mode::Runtime).unwrap();
+    assert_eq!(charge_of(&t, 0), None);
+    assert_eq!(charge_of(&t, 1), Some(1 + 2 + 8));
+}
