@@ -46,12 +46,19 @@ fn consumes_folded_top(opcode: u8, mode: Mode) -> bool {
     }
 }
 
-/// Instructions after which memory may have grown (RETURN and REVERT end the frame instead).
+/// A size operand: a constant, or the stack item at a position (1 = top).
+#[derive(Clone, Copy)]
+enum Operand {
+    Const(u64),
+    Stack(u8),
+}
+
+/// Instructions after which memory may have grown without a charge before them (the inline
+/// memory instructions are charged before; RETURN and REVERT end the frame).
 fn expands_memory(opcode: u8) -> bool {
     matches!(
         opcode,
-        MLOAD | MSTORE | MSTORE8 | KECCAK256 | CALLDATACOPY | CODECOPY | MCOPY | EXTCODECOPY | RETURNDATACOPY | LOG0
-            ..=LOG4 | CALL | CALLCODE | DELEGATECALL | STATICCALL | CREATE | CREATE2
+        EXTCODECOPY | RETURNDATACOPY | LOG0..=LOG4 | CALL | CALLCODE | DELEGATECALL | STATICCALL | CREATE | CREATE2
     )
 }
 
@@ -356,6 +363,24 @@ impl<'p, 'c> Emitter<'p, 'c> {
         self.asm.op(JUMPI);
     }
 
+    /// Before an instruction that may expand memory over the physical window whose offset is at
+    /// stack position `offset` (1 = top): charge the expansion first, so that memory native gas
+    /// cannot pay for is never allocated physically.
+    fn precharge_memory(&mut self, offset: u8, size: Operand) {
+        let back = self.asm.new_label();
+        let routine = self.routines.label(&mut self.asm, Routine::PrechargeMemory);
+        self.asm.push_label(back);
+        self.asm.op(dup(offset + 1));
+        match size {
+            Operand::Const(value) => self.asm.push_u64(value),
+            Operand::Stack(position) => self.asm.op(dup(position + 2)),
+        }
+        self.asm.push_label(routine);
+        self.asm.op(JUMP);
+        self.asm.bind(back);
+        self.asm.op(JUMPDEST);
+    }
+
     /// After an instruction that may expand memory: charge the expansion if MSIZE moved.
     fn meter_memory(&mut self) {
         let back = self.asm.new_label();
@@ -389,16 +414,28 @@ impl<'p, 'c> Emitter<'p, 'c> {
             }
             MLOAD | MSTORE | MSTORE8 | KECCAK256 | CALLDATACOPY | REVERT | RETURN if !has_routine(ins.opcode, mode) => {
                 self.relocate_top_unless(top_folded);
+                let size = match ins.opcode {
+                    MLOAD | MSTORE => Operand::Const(32),
+                    MSTORE8 => Operand::Const(1),
+                    CALLDATACOPY => Operand::Stack(3),
+                    _ => Operand::Stack(2),
+                };
+                self.precharge_memory(1, size);
                 self.asm.op(ins.opcode);
             }
             MCOPY => {
                 self.relocate_top_unless(top_folded);
                 self.asm.op(SWAP1);
                 emit_saturating_add_s(&mut self.asm);
-                self.asm.ops(&[SWAP1, MCOPY]);
+                self.asm.op(SWAP1);
+                // Both windows grow memory: [dst, src, size].
+                self.precharge_memory(1, Operand::Stack(3));
+                self.precharge_memory(2, Operand::Stack(3));
+                self.asm.op(MCOPY);
             }
             CODECOPY => {
                 self.relocate_top_unless(top_folded);
+                self.precharge_memory(1, Operand::Stack(3));
                 self.asm.op(SWAP1);
                 emit_saturating_add_label(&mut self.asm, self.original);
                 self.asm.ops(&[SWAP1, CODECOPY]);

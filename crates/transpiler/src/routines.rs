@@ -34,6 +34,8 @@ pub enum Routine {
     OutOfGas,
     /// Charges memory expansion since the last charge; returns to the address on the stack.
     MeterMemory,
+    /// `[size, physical offset, ret]`: charges the expansion over that window before it happens.
+    PrechargeMemory,
 }
 
 impl Routine {
@@ -50,6 +52,7 @@ impl Routine {
             Routine::Fail => "fail (INVALID)".into(),
             Routine::OutOfGas => "out of gas".into(),
             Routine::MeterMemory => "meter memory".into(),
+            Routine::PrechargeMemory => "precharge memory".into(),
         }
     }
 }
@@ -123,18 +126,64 @@ impl Ctx<'_> {
             Routine::Fail => self.asm.ops(&[JUMPDEST, INVALID]),
             Routine::OutOfGas => self.asm.ops(&[JUMPDEST, PUSH0, NOT, MLOAD]),
             Routine::MeterMemory => self.meter_memory(),
+            Routine::PrechargeMemory => self.precharge_memory(),
         }
     }
 
-    /// `[ret]`: SEEN = MSIZE; cost = 3w + w^2/512 for the logical words w; charge
-    /// `cost - MemoryCharged` (out of gas if the meter cannot pay), record cost; jump to `ret`.
+    /// `[ret]`: METERED_MSIZE = MSIZE, charge the memory words it holds; jump to `ret`.
     fn meter_memory(&mut self) {
         self.asm.ops(&[JUMPDEST, MSIZE, DUP1]);
         self.mstore(SCRATCH_METERED_MSIZE);
         self.asm.push_u64(S as u64);
         self.asm.ops(&[SWAP1, SUB]);
         self.asm.push_u64(5);
-        self.asm.ops(&[SHR, DUP1, DUP1, MUL]);
+        self.asm.op(SHR);
+        self.charge_memory_words();
+        self.asm.op(JUMP);
+    }
+
+    /// `[size, off, ret]`: nothing for `size = 0` or a window inside memory already charged
+    /// (`off + size <= METERED_MSIZE`); else out of gas past 2^64 bytes (no gas pays for that),
+    /// or charge the `w` logical words the window reaches and record `S + 32w`. A saturated offset
+    /// wraps here and halts in the instruction itself, as natively.
+    fn precharge_memory(&mut self) {
+        let pop_two = self.asm.new_label();
+        let pop_one = self.asm.new_label();
+        let out_of_gas = self.label_of(Routine::OutOfGas);
+        self.asm.ops(&[JUMPDEST, DUP1, ISZERO]);
+        self.jump_if(pop_two);
+        self.asm.ops(&[ADD, DUP1]); // [end, end, ret]
+        self.mload(SCRATCH_METERED_MSIZE);
+        self.asm.ops(&[LT, ISZERO]);
+        self.jump_if(pop_one);
+        self.asm.op(DUP1);
+        self.asm.push_u64(u64::MAX);
+        self.asm.op(LT);
+        self.jump_if(out_of_gas);
+        // w = (end - S + 31) / 32; METERED_MSIZE = S + 32w
+        self.asm.push_u64(S as u64);
+        self.asm.ops(&[SWAP1, SUB]);
+        self.asm.push_u64(31);
+        self.asm.op(ADD);
+        self.asm.push_u64(5);
+        self.asm.ops(&[SHR, DUP1]);
+        self.asm.push_u64(5);
+        self.asm.op(SHL);
+        self.asm.push_u64(S as u64);
+        self.asm.op(ADD);
+        self.mstore(SCRATCH_METERED_MSIZE);
+        self.charge_memory_words();
+        self.asm.op(JUMP);
+        self.asm.bind(pop_two);
+        self.asm.ops(&[JUMPDEST, POP]);
+        self.asm.bind(pop_one);
+        self.asm.ops(&[JUMPDEST, POP, JUMP]);
+    }
+
+    /// `[w, ..]` → `[..]`: charges `C(w) - MemoryCharged`, `C(w) = 3w + w^2/512` (out of gas if the
+    /// meter cannot pay), and records `C(w)`.
+    fn charge_memory_words(&mut self) {
+        self.asm.ops(&[DUP1, DUP1, MUL]);
         self.asm.push_u64(512);
         self.asm.ops(&[SWAP1, DIV, SWAP1]);
         self.asm.push_u64(3);
@@ -143,7 +192,6 @@ impl Ctx<'_> {
         self.asm.op(SWAP1);
         self.mstore(ContextWord::MemoryCharged.slot());
         self.asm.ops(&[SWAP1, SUB]);
-        // meter -= delta
         let out_of_gas = self.label_of(Routine::OutOfGas);
         self.mload(ContextWord::GasMeter.slot());
         self.asm.ops(&[SUB, DUP1]);
@@ -151,7 +199,6 @@ impl Ctx<'_> {
         self.asm.push_u64(63);
         self.asm.op(SHR);
         self.jump_if(out_of_gas);
-        self.asm.op(JUMP);
     }
 
     // ---- small building blocks ----

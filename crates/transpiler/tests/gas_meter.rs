@@ -1,6 +1,6 @@
 //! The gas meter: each block charges the least native cost of its instructions up front, a request
 //! to the EM ends a charging segment, size-dependent costs are charged from the size operand, and
-//! every instruction that may grow memory is followed by a memory-expansion check.
+//! memory growth is charged before an instruction that grows memory (after, for requests to the EM).
 
 mod common;
 
@@ -55,13 +55,23 @@ fn keccak_charges_six_per_word_of_its_size_operand() {
 }
 
 #[test]
-fn instructions_that_grow_memory_are_followed_by_the_memory_check() {
-    // PUSH0 MLOAD, PUSH0 PUSH0 MSTORE, and (not growing memory) PUSH0 POP
-    for (code, index, checked) in
-        [(&[0x5f, 0x51][..], 1, true), (&[0x5f, 0x5f, 0x52][..], 2, true), (&[0x5f, 0x50][..], 1, false)]
-    {
+fn memory_instructions_charge_their_expansion_before_they_run() {
+    // PUSH0 MLOAD, PUSH0 PUSH0 MSTORE, PUSH1 32 PUSH0 KECCAK256: a precharge, no check after
+    for (code, index) in [(&[0x5f, 0x51][..], 1), (&[0x5f, 0x5f, 0x52][..], 2), (&[0x60, 0x20, 0x5f, 0x20][..], 2)] {
         let t = transpile(code, Mode::Runtime).unwrap();
         let bytes = full_translation(&t, index);
+        assert!(strip_memory_precharges(bytes).len() < bytes.len(), "{code:02x?}: precharged");
+        assert_eq!(strip_memory_meter(bytes).len(), bytes.len(), "{code:02x?}: no check after");
+    }
+}
+
+#[test]
+fn requests_that_grow_memory_are_followed_by_the_memory_check() {
+    // PUSH0 PUSH0 LOG0 is a request; PUSH0 POP grows nothing
+    for (code, index, checked) in [(&[0x5f, 0x5f, 0xa0][..], 2, true), (&[0x5f, 0x50][..], 1, false)] {
+        let t = transpile(code, Mode::Runtime).unwrap();
+        let bytes = full_translation(&t, index);
+        let bytes = (0..bytes.len()).find_map(|i| split_charge(&bytes[i..]).map(|_| &bytes[..i])).unwrap_or(bytes);
         assert_eq!(strip_memory_meter(bytes).len() < bytes.len(), checked, "{code:02x?}");
     }
 }

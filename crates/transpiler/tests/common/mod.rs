@@ -122,13 +122,44 @@ pub fn strip_memory_meter(bytes: &[u8]) -> &[u8] {
     bytes
 }
 
+/// Removes every memory precharge: `PUSHw ret DUPk (PUSHn size | DUPm) PUSHw routine JUMP
+/// ret: JUMPDEST`.
+pub fn strip_memory_precharges(bytes: &[u8]) -> Vec<u8> {
+    let ins = instructions(bytes, 0..bytes.len());
+    let is_label = |op: u8| op == 0x61 || op == 0x62;
+    let is_dup = |op: u8| (0x80..=0x8f).contains(&op);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < ins.len() {
+        let ops: Vec<u8> = ins[i..(i + 6).min(ins.len())].iter().map(|(_, op, _)| *op).collect();
+        if ops.len() == 6
+            && is_label(ops[0])
+            && is_dup(ops[1])
+            && (is_dup(ops[2]) || (0x60..=0x67).contains(&ops[2]))
+            && is_label(ops[3])
+            && ops[4] == 0x56
+            && ops[5] == 0x5b
+        {
+            i += 6;
+            continue;
+        }
+        let (pc, op, imm) = &ins[i];
+        let _ = pc;
+        out.push(*op);
+        out.extend_from_slice(imm);
+        i += 1;
+    }
+    out
+}
+
 /// The physical bytes of the `index`-th original instruction without STACKGUARD and metering: the
-/// gas charge of a segment it starts, its size-dependent charge, its memory-expansion check.
+/// gas charge of a segment it starts, its size-dependent charge, its memory precharges and its
+/// memory-expansion check.
 pub fn translation(t: &Transpiled, index: usize) -> Vec<u8> {
     let (jumpdest, rest) = without_guard(full_translation(t, index));
     let rest = split_charge(rest).map_or(rest, |(_, rest)| rest);
     let rest = split_size_charge(rest).map_or(rest, |(_, rest)| rest);
-    [jumpdest, strip_memory_meter(rest)].concat()
+    [jumpdest.to_vec(), strip_memory_precharges(strip_memory_meter(rest))].concat()
 }
 
 /// Opcodes of a byte sequence (immediates dropped).
