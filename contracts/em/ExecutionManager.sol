@@ -271,11 +271,17 @@ contract ExecutionManager {
                     mstore(0, 0)
                     return(0, 32)
                 }
+                // The callee's native gas is at most its request, and at most what the caller's meter
+                // says the 63/64 rule leaves it (word 3); plus the stipend. Physical gas follows the
+                // request alone (gasCap), so that overhead never runs a callee out of gas.
+                let native := calleeGas(word(0), value)
+                let budget := calleeGas(min(word(0), word(3)), value)
+                let argsLen := sub(calldatasize(), 129)
                 // A precompile is a pure function of its input: call it from here, and move value and
                 // touch accounts only if it succeeds, which is all a native frame around it would keep.
                 if isPrecompile(target) {
-                    calldatacopy(0x100, 97, sub(calldatasize(), 97))
-                    let okp := call(min(calleeGas(word(0), value), forwardGas(5000)), target, 0, 0x100, sub(calldatasize(), 97), 0, 0)
+                    calldatacopy(0x100, 129, argsLen)
+                    let okp := call(min(budget, forwardGas(5000)), target, 0, 0x100, argsLen, 0, 0)
                     if okp {
                         switch op
                         case 0x20 { transfer(self(), target, value) }
@@ -288,29 +294,28 @@ contract ExecutionManager {
                 // Without value a call's only effects of its own are touches: run the callee from here
                 // and forget them if it fails, instead of nesting it in an inner frame.
                 if iszero(value) {
-                    let native := calleeGas(word(0), 0)
-                    openCallFrame(op, target, 0, native)
+                    openCallFrame(op, target, 0, budget)
                     let touched := tload(T_TOUCHED_LEN())
                     callTransfer(op, target, 0)
                     let ok := 1
                     let phys := physOf(target)
                     if phys {
-                        calldatacopy(0x100, 97, sub(calldatasize(), 97))
-                        ok := runCallee(phys, native, sub(calldatasize(), 97), 25000)
+                        calldatacopy(0x100, 129, argsLen)
+                        ok := runCallee(phys, native, argsLen, 25000)
                     }
                     if iszero(ok) { untouchSince(touched) }
                     keepReturnData(callerFrame)
                     replyWithReturnData(ok)
                 }
-                // inner request: 0xe0 || op || target || value || native callee gas || args
-                let argsLen := sub(calldatasize(), 97)
+                // inner request: 0xe0 || op || target || value || native gas || budget || args
                 mstore8(0x100, 0xe0)
                 mstore(0x101, op)
                 mstore(0x121, target)
                 mstore(0x141, value)
-                mstore(0x161, calleeGas(word(0), value))
-                calldatacopy(0x181, 97, argsLen)
-                let ok := call(forwardGasKeeping(20000, 1024), address(), 0, 0x100, add(0x81, argsLen), 0, 0)
+                mstore(0x161, native)
+                mstore(0x181, budget)
+                calldatacopy(0x1a1, 129, argsLen)
+                let ok := call(forwardGasKeeping(20000, 1024), address(), 0, 0x100, add(0xa1, argsLen), 0, 0)
                 keepReturnData(callerFrame)
                 replyWithReturnData(ok)
             }
@@ -321,12 +326,13 @@ contract ExecutionManager {
                 let target := word(1)
                 let value := word(2)
                 let native := word(3)
-                openCallFrame(op, target, value, native)
+                let budget := word(4)
+                openCallFrame(op, target, value, budget)
                 callTransfer(op, target, value)
-                let argsLen := sub(calldatasize(), 129)
-                calldatacopy(0x100, 129, argsLen)
+                let argsLen := sub(calldatasize(), 161)
+                calldatacopy(0x100, 161, argsLen)
                 if isPrecompile(target) {
-                    let okp := call(min(native, forwardGas(5000)), target, 0, 0x100, argsLen, 0, 0)
+                    let okp := call(min(budget, forwardGas(5000)), target, 0, 0x100, argsLen, 0, 0)
                     returndatacopy(0x100, 0, returndatasize())
                     if iszero(okp) { revert(0x100, returndatasize()) }
                     return(0x100, returndatasize())
@@ -340,7 +346,7 @@ contract ExecutionManager {
             }
 
             /// Writes OVM frame `frames()` for call `op` to `target`: its context, code and budget.
-            function openCallFrame(op, target, value, native) {
+            function openCallFrame(op, target, value, budget) {
                 let parent := current()
                 let me := tload(add(parent, F_ADDRESS()))
                 let b := frame(frames())
@@ -372,7 +378,7 @@ contract ExecutionManager {
                 tstore(add(b, F_CODE()), target)
                 // The native callee gets min(requested, 63/64 of what its caller has left), plus the
                 // stipend: at most its request and its caller's own budget, which the meter needs.
-                tstore(add(b, F_BUDGET()), min(native, add(tload(add(parent, F_BUDGET())), 2300)))
+                tstore(add(b, F_BUDGET()), min(budget, add(tload(add(parent, F_BUDGET())), 2300)))
             }
 
             /// The value a call moves, and the accounts it touches, natively (DELEGATECALL: none).
@@ -755,8 +761,9 @@ contract ExecutionManager {
                     mstore(0x121, to)
                     mstore(0x141, value)
                     mstore(0x161, sub(gasLimit, intrinsic))
-                    calldatacopy(0x181, dataStart, dataLen)
-                    ok := call(forwardGasKeeping(1000000, 8), address(), 0, 0x100, add(0x81, dataLen), 0, 0)
+                    mstore(0x181, sub(gasLimit, intrinsic))
+                    calldatacopy(0x1a1, dataStart, dataLen)
+                    ok := call(forwardGasKeeping(1000000, 8), address(), 0, 0x100, add(0xa1, dataLen), 0, 0)
                 }
                 default {
                     created := createAddress(sender, nonce)

@@ -318,9 +318,10 @@ impl<'p, 'c> Emitter<'p, 'c> {
     /// from MSIZE.
     fn charge_size_cost(&mut self, opcode: u8) {
         if matches!(opcode, CALL | CALLCODE) {
-            // A call that moves value costs 9000 more: (value != 0) * 9000.
+            // A call that moves value costs 9000 more, of which the callee's 2300 stipend comes back
+            // to the caller when unused: at least (value != 0) * 6700.
             self.asm.ops(&[dup(3), ISZERO, ISZERO]);
-            self.asm.push_u64(9000);
+            self.asm.push_u64(6700);
             self.asm.op(MUL);
             self.charge_top();
             return;

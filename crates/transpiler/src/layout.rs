@@ -71,6 +71,14 @@ pub const SCRATCH_JUMP_BUFFER: usize = 0x160;
 pub const SCRATCH_REQUEST: usize = 0x180;
 /// End (exclusive) of the request buffer.
 pub const SCRATCH_REQUEST_END: usize = 0x2a0;
+/// The caller's cap on a callee's native gas, `meter - meter/64` (the 63/64 rule applied to the
+/// meter), sent as a call request's fourth word. It is the request buffer's last word, which no
+/// request header reaches.
+pub const SCRATCH_CALL_BUDGET: usize = 0x280;
+/// Words of a call request: gas, address, value, budget cap.
+pub const CALL_REQUEST_WORDS: usize = 4;
+const _: () = assert!(SCRATCH_REQUEST + request_header_len(CALL_REQUEST_WORDS) <= SCRATCH_CALL_BUDGET);
+const _: () = assert!(request_header_len(CALL_REQUEST_WORDS) <= SCRATCH_SAVED_END - SCRATCH_SAVED);
 /// Saved bytes under a request header written in front of program memory.
 pub const SCRATCH_SAVED: usize = 0x2a0;
 /// End (exclusive) of the saved-bytes area.

@@ -422,14 +422,21 @@ impl Ctx<'_> {
         self.return_to_site();
     }
 
-    /// A0 gas, A1 address, A2 value, A3/A4 args window, A5/A6 return window.
+    /// A0 gas, A1 address, A2 value, A3/A4 args window, A5/A6 return window; the request's words
+    /// are gas, address, value and the meter's budget cap.
     fn call_body(&mut self) {
         self.asm.op(JUMPDEST);
         self.relocate_slot(a(3));
         self.relocate_slot(a(5));
         self.expand_window(a(3), a(4));
         self.expand_window(a(5), a(6));
-        self.send_with_data(&[a(0), a(1), a(2)], a(3), a(4));
+        // budget cap = meter - meter / 64
+        self.mload(ContextWord::GasMeter.slot());
+        self.asm.op(DUP1);
+        self.asm.push_u64(6);
+        self.asm.ops(&[SHR, SWAP1, SUB]);
+        self.mstore(SCRATCH_CALL_BUDGET);
+        self.send_with_data(&[a(0), a(1), a(2), SCRATCH_CALL_BUDGET], a(3), a(4));
         self.record_return_data();
         // RETURNDATACOPY(A5, 32, min(A6, RDSIZE)): after the restore, so return data wins.
         self.mload(SCRATCH_RDSIZE);
