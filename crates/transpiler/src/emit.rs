@@ -366,11 +366,27 @@ impl<'p, 'c> Emitter<'p, 'c> {
 
     /// Before an instruction that may expand memory over the physical window whose offset is at
     /// stack position `offset` (1 = top): charge the expansion first, so that memory native gas
-    /// cannot pay for is never allocated physically.
+    /// cannot pay for is never allocated physically. Inline, a window ending within memory already
+    /// charged goes on at once (`offset + size` wrapping around means a size or offset no gas pays
+    /// for: the instruction itself halts); the routine does the rest.
     fn precharge_memory(&mut self, offset: u8, size: Operand) {
-        let back = self.asm.new_label();
+        let done = self.asm.new_label();
         let routine = self.routines.label(&mut self.asm, Routine::PrechargeMemory);
-        self.asm.push_label(back);
+        // end = offset + size; if end <= METERED_MSIZE, done
+        match size {
+            Operand::Const(value) => {
+                self.asm.op(dup(offset));
+                self.asm.push_u64(value);
+            }
+            Operand::Stack(position) => self.asm.ops(&[dup(position), dup(offset + 1)]),
+        }
+        self.asm.op(ADD);
+        self.asm.push_u64(SCRATCH_METERED_MSIZE as u64);
+        self.asm.ops(&[MLOAD, LT, ISZERO]);
+        self.asm.push_label(done);
+        self.asm.op(JUMPI);
+        // routine([size, offset, done])
+        self.asm.push_label(done);
         self.asm.op(dup(offset + 1));
         match size {
             Operand::Const(value) => self.asm.push_u64(value),
@@ -378,7 +394,7 @@ impl<'p, 'c> Emitter<'p, 'c> {
         }
         self.asm.push_label(routine);
         self.asm.op(JUMP);
-        self.asm.bind(back);
+        self.asm.bind(done);
         self.asm.op(JUMPDEST);
     }
 

@@ -122,29 +122,40 @@ pub fn strip_memory_meter(bytes: &[u8]) -> &[u8] {
     bytes
 }
 
-/// Removes every memory precharge: `PUSHw ret DUPk (PUSHn size | DUPm) PUSHw routine JUMP
-/// ret: JUMPDEST`.
+/// Removes every memory precharge: `DUPk (PUSHn size | DUPm) ADD PUSH2 METERED_MSIZE MLOAD LT
+/// ISZERO PUSHw done JUMPI`, then `PUSHw done DUPk (PUSHn size | DUPm) PUSHw routine JUMP done:
+/// JUMPDEST`.
 pub fn strip_memory_precharges(bytes: &[u8]) -> Vec<u8> {
     let ins = instructions(bytes, 0..bytes.len());
-    let is_label = |op: u8| op == 0x61 || op == 0x62;
-    let is_dup = |op: u8| (0x80..=0x8f).contains(&op);
+    let label = |op: u8| op == 0x61 || op == 0x62;
+    let dup = |op: u8| (0x80..=0x8f).contains(&op);
+    let operand = |op: u8| dup(op) || (0x60..=0x67).contains(&op);
+    let shape: [&dyn Fn(u8) -> bool; 15] = [
+        &dup,
+        &operand,
+        &|op| op == 0x01,
+        &|op| op == 0x61,
+        &|op| op == 0x51,
+        &|op| op == 0x10,
+        &|op| op == 0x15,
+        &label,
+        &|op| op == 0x57,
+        &label,
+        &dup,
+        &operand,
+        &label,
+        &|op| op == 0x56,
+        &|op| op == 0x5b,
+    ];
     let mut out = Vec::new();
     let mut i = 0;
     while i < ins.len() {
-        let ops: Vec<u8> = ins[i..(i + 6).min(ins.len())].iter().map(|(_, op, _)| *op).collect();
-        if ops.len() == 6
-            && is_label(ops[0])
-            && is_dup(ops[1])
-            && (is_dup(ops[2]) || (0x60..=0x67).contains(&ops[2]))
-            && is_label(ops[3])
-            && ops[4] == 0x56
-            && ops[5] == 0x5b
-        {
-            i += 6;
+        let window = &ins[i..(i + shape.len()).min(ins.len())];
+        if window.len() == shape.len() && window.iter().zip(&shape).all(|((_, op, _), fits)| fits(*op)) {
+            i += shape.len();
             continue;
         }
-        let (pc, op, imm) = &ins[i];
-        let _ = pc;
+        let (_, op, imm) = &ins[i];
         out.push(*op);
         out.extend_from_slice(imm);
         i += 1;
