@@ -7,7 +7,9 @@ pragma solidity 0.8.28;
 /// `op: u8 || 32-byte words || data`; every op is below, by number.
 ///
 /// Callers and what they may ask:
-/// - the code contract of the active OVM frame: ops 0x01-0x27 (as itself, never as anyone else);
+/// - the code contract of the active OVM frame: ops 0x02-0x27 (as itself, never as anyone else);
+///   it reads its context (frame and transaction) through the layer-2 EVM's CONTEXT built-in,
+///   which reads the transient slots below (T_*, F_*);
 /// - the EM itself: the inner frames 0xe0-0xe2, so that an OVM frame's effects roll back atomically;
 /// - the sequencer: genesis 0xf0, a transaction 0xf1, the state dump 0xf2.
 /// Anything else reverts.
@@ -568,25 +570,6 @@ contract ExecutionManager {
             }
 
             // ---------------------------------------------------------------- other requests
-            function context() {
-                let b := current()
-                mstore(0x000, tload(add(b, F_ADDRESS())))
-                mstore(0x020, tload(add(b, F_CALLER())))
-                mstore(0x040, tload(add(b, F_VALUE())))
-                mstore(0x060, tload(T_ORIGIN()))
-                mstore(0x080, tload(T_GASPRICE()))
-                mstore(0x0a0, tload(T_COINBASE()))
-                mstore(0x0c0, tload(T_TIMESTAMP()))
-                mstore(0x0e0, tload(T_NUMBER()))
-                mstore(0x100, tload(T_PREVRANDAO()))
-                mstore(0x120, tload(T_GASLIMIT()))
-                mstore(0x140, tload(T_CHAINID()))
-                mstore(0x160, tload(T_BASEFEE()))
-                mstore(0x180, tload(T_BLOBBASEFEE()))
-                mstore(0x1a0, tload(add(b, F_BUDGET()))) // the gas meter starts at the budget
-                mstore(0x1c0, 0)                         // memory expansion charged so far
-                return(0, 0x1e0)
-            }
             function replyWord(v) { mstore(0, v) return(0, 32) }
             function extCodeHash(a) -> h {
                 if and(existsOf(a), iszero(isEmpty(a))) {
@@ -846,7 +829,6 @@ contract ExecutionManager {
             }
             requireActiveFrame()
             switch op
-            case 0x01 { context() }
             case 0x02 { replyWord(sload(storageSlot(self(), word(0)))) }
             case 0x03 {
                 requireNotStatic()

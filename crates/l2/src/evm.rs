@@ -42,6 +42,7 @@ pub type L2Error = EVMError<Infallible, InvalidTransaction>;
 pub const EM: Address = Address::new(layout::EM_ADDRESS);
 pub const TRANSPILE_RUNTIME: Address = Address::new(layout::TRANSPILE_RUNTIME_ADDRESS);
 pub const TRANSPILE_INIT: Address = Address::new(layout::TRANSPILE_INIT_ADDRESS);
+pub const CONTEXT: Address = Address::new(layout::CONTEXT_ADDRESS);
 /// The only account the EM accepts genesis, transactions and dumps from.
 pub const SEQUENCER: Address = Address::new([0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10]);
 
@@ -201,7 +202,7 @@ fn stack_guard<H: ?Sized>(ctx: Ctx<'_, H>) -> InstructionExecResult {
 
 // ------------------------------------------------------------------ precompiles (modification 1)
 
-/// Ethereum's precompiles plus the two transpiler built-ins.
+/// Ethereum's precompiles plus the built-ins: the two transpilers and CONTEXT.
 #[derive(Debug, Clone)]
 pub struct L2Precompiles {
     eth: EthPrecompiles,
@@ -214,8 +215,32 @@ impl L2Precompiles {
         let mut warm = eth.warm_addresses().clone();
         warm.insert(TRANSPILE_RUNTIME);
         warm.insert(TRANSPILE_INIT);
+        warm.insert(CONTEXT);
         Self { eth, warm }
     }
+}
+
+/// Physical gas the CONTEXT built-in charges (it reads 15 transient slots).
+const CONTEXT_GAS: u64 = 1500;
+
+/// CONTEXT: the active OVM frame's snapshot, in `ContextWord` order, read from the EM's transient
+/// storage; only that frame's code contract gets it (anyone else: failure).
+fn context_snapshot<CTX: ContextTr>(context: &mut CTX, inputs: &CallInputs) -> InterpreterResult {
+    use layout::em_transient as t;
+    let mut gas = Gas::new(inputs.gas_limit);
+    let mut read = |key: u64| context.journal_mut().tload(EM, U256::from(key));
+    let frames: u64 = read(t::FRAMES).saturating_to();
+    let frame = t::FRAME_BASE + t::FRAME_STRIDE * frames.saturating_sub(1);
+    let active = frames > 0 && Address::from_word(read(frame + t::F_PHYS).into()) == inputs.caller;
+    if !active || !gas.record_regular_cost(CONTEXT_GAS) {
+        gas.spend_all();
+        return InterpreterResult::new(InstructionResult::PrecompileError, Bytes::new(), gas);
+    }
+    let keys = [t::F_ADDRESS, t::F_CALLER, t::F_VALUE].map(|field| frame + field).into_iter().chain(t::TX_CONTEXT);
+    let mut words: Vec<U256> = keys.map(&mut read).collect();
+    words.extend([read(frame + t::F_BUDGET), U256::ZERO]);
+    let out: Vec<u8> = words.iter().flat_map(|word| word.to_be_bytes::<32>()).collect();
+    InterpreterResult::new(InstructionResult::Return, Bytes::from(out), gas)
 }
 
 /// `transpile`, remembering the thread's recent results: the same constructor and runtime code is
@@ -257,6 +282,7 @@ impl<CTX: ContextTr> PrecompileProvider<CTX> for L2Precompiles {
         let mode = match inputs.bytecode_address {
             a if a == TRANSPILE_RUNTIME => Mode::Runtime,
             a if a == TRANSPILE_INIT => Mode::Init,
+            a if a == CONTEXT => return Ok(Some(context_snapshot(context, inputs))),
             _ => return self.eth.run(context, inputs),
         };
         let code = inputs.input.bytes(context);

@@ -14,7 +14,7 @@ mod receipt;
 mod sequencer;
 mod trace;
 
-pub use evm::{EM, SEQUENCER, TRANSPILE_INIT, TRANSPILE_RUNTIME};
+pub use evm::{CONTEXT, EM, SEQUENCER, TRANSPILE_INIT, TRANSPILE_RUNTIME};
 pub use receipt::{signed_transaction, TxHashes};
 pub use trace::OriginalPcTracer;
 
@@ -366,7 +366,22 @@ mod isolation {
         let mut chain = chain();
         let stranger = Address::repeat_byte(0x77);
         assert!(!request_from(&mut chain, stranger, &sstore_request()).is_success());
-        assert!(!request_from(&mut chain, stranger, &[layout::OP_CONTEXT]).is_success());
+        assert!(!request_from(&mut chain, stranger, &sload_request()).is_success());
+    }
+
+    fn sload_request() -> Vec<u8> {
+        let mut request = vec![layout::OP_SLOAD];
+        request.extend_from_slice(&[0u8; 32]);
+        request
+    }
+
+    #[test]
+    fn the_context_built_in_answers_only_the_active_frame() {
+        let mut chain = chain();
+        for caller in [Address::repeat_byte(0x77), SEQUENCER] {
+            let result = call(&mut chain, caller, CONTEXT, &[]);
+            assert!(!result.is_success(), "CONTEXT answered {caller} with no OVM frame active: {result:?}");
+        }
     }
 
     #[test]
@@ -384,7 +399,7 @@ mod isolation {
             forwarder,
             AccountInfo { code_hash: keccak256(&code), code: Some(Bytecode::new_raw(code)), ..Default::default() },
         );
-        for request in [sstore_request(), vec![layout::OP_CONTEXT]] {
+        for request in [sstore_request(), sload_request()] {
             let result = call(&mut chain, Address::repeat_byte(0x77), forwarder, &request);
             let ExecutionResult::Success { output, .. } = result else { panic!("{result:?}") };
             assert_eq!(

@@ -213,22 +213,17 @@ impl<'p, 'c> Emitter<'p, 'c> {
         self.asm.op(POP);
     }
 
-    /// Memory to S, then `CALL(GAS, EM, 0, REQUEST, 1, CONTEXT, 15 * 32)` with op CONTEXT,
-    /// so the reply lands directly in the snapshot.
+    /// Memory to S, then `STATICCALL(GAS, CONTEXT, 0, 0, SCRATCH_CONTEXT, 15 * 32)`: the reply
+    /// lands directly in the snapshot.
     fn prologue(&mut self) {
         self.asm.op(PUSH0);
         self.asm.push_u64((S - 32) as u64);
         self.asm.op(MSTORE);
-        self.asm.push_u64(OP_CONTEXT as u64);
-        self.asm.push_u64(SCRATCH_REQUEST as u64);
-        self.asm.op(MSTORE8);
         self.asm.push_u64((CONTEXT_WORDS * 32) as u64);
         self.asm.push_u64(SCRATCH_CONTEXT as u64);
-        self.asm.push_u64(1);
-        self.asm.push_u64(SCRATCH_REQUEST as u64);
-        self.asm.op(PUSH0);
-        self.asm.push_bytes(&EM_ADDRESS);
-        self.asm.ops(&[GAS, CALL, ISZERO]);
+        self.asm.ops(&[PUSH0, PUSH0]);
+        self.asm.push_bytes(&CONTEXT_ADDRESS);
+        self.asm.ops(&[GAS, STATICCALL, ISZERO]);
         let fail = self.routines.label(&mut self.asm, Routine::Fail);
         self.asm.push_label(fail);
         self.asm.op(JUMPI);

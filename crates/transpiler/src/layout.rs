@@ -10,6 +10,30 @@ pub const EM_ADDRESS: [u8; 20] = address_with_last_byte(0x00);
 pub const TRANSPILE_RUNTIME_ADDRESS: [u8; 20] = address_with_last_byte(0x01);
 /// The built-in that transpiles init code (`0x4200…02`).
 pub const TRANSPILE_INIT_ADDRESS: [u8; 20] = address_with_last_byte(0x02);
+/// The built-in that returns the active OVM frame's context snapshot (`0x4200…03`), read from the
+/// EM's transient storage (`em_transient`): a frame's prologue needs no request to the EM.
+pub const CONTEXT_ADDRESS: [u8; 20] = address_with_last_byte(0x03);
+
+/// Where the EM keeps, in its transient storage, what the CONTEXT built-in reads. The EM's own
+/// constants (`T_*`, `F_*` in ExecutionManager.sol) are these numbers; the context-opcode vectors
+/// of `vectors/ovm` (ADDRESS, CALLER, ORIGIN, … through nested calls, run by `cargo test`) check
+/// that the two agree.
+pub mod em_transient {
+    /// Number of frames on the context stack (frame 0 is the sender).
+    pub const FRAMES: u64 = 0;
+    /// ORIGIN, GASPRICE, COINBASE, TIMESTAMP, NUMBER, PREVRANDAO, GASLIMIT, CHAINID, BASEFEE,
+    /// BLOBBASEFEE at 1..=10, in that order.
+    pub const TX_CONTEXT: std::ops::RangeInclusive<u64> = 1..=10;
+    /// Frame `f`'s fields are at `FRAME_BASE + FRAME_STRIDE * f + field`.
+    pub const FRAME_BASE: u64 = 0x10000;
+    pub const FRAME_STRIDE: u64 = 16;
+    pub const F_ADDRESS: u64 = 0;
+    pub const F_CALLER: u64 = 2;
+    pub const F_VALUE: u64 = 3;
+    /// The frame's code contract: the only caller the built-in answers.
+    pub const F_PHYS: u64 = 5;
+    pub const F_BUDGET: u64 = 7;
+}
 
 const fn address_with_last_byte(last: u8) -> [u8; 20] {
     let mut address = [0u8; 20];
@@ -83,7 +107,7 @@ const _: () = assert!(request_header_len(CALL_REQUEST_WORDS) <= SCRATCH_SAVED_EN
 pub const SCRATCH_SAVED: usize = 0x2a0;
 /// End (exclusive) of the saved-bytes area.
 pub const SCRATCH_SAVED_END: usize = 0x360;
-/// Context snapshot, `CONTEXT_WORDS` words in `ContextWord` order.
+/// Context snapshot, `CONTEXT_WORDS` words in `ContextWord` order (the CONTEXT built-in's reply).
 pub const SCRATCH_CONTEXT: usize = 0x360;
 /// Number of words in the context snapshot (and in the EM's CONTEXT reply).
 pub const CONTEXT_WORDS: usize = 15;
@@ -130,7 +154,6 @@ impl ContextWord {
 
 // ---- op ids of EM requests (ARCHITECTURE.md, "Calling convention") ----
 
-pub const OP_CONTEXT: u8 = 0x01;
 pub const OP_SLOAD: u8 = 0x02;
 pub const OP_SSTORE: u8 = 0x03;
 pub const OP_TLOAD: u8 = 0x04;
