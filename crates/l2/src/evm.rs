@@ -312,7 +312,7 @@ impl<CTX: ContextTr> PrecompileProvider<CTX> for L2Precompiles {
 // ------------------------------------------------------------------ handler (modification 3)
 
 /// Mainnet's handler, except that no frame is ever deeper than 1 as far as revm's own limit
-/// (1024 frames) is concerned: one OVM call is three physical frames, and the EM counts OVM depth.
+/// (1024 frames) is concerned: one OVM call is two or three physical frames, and the EM counts OVM depth.
 /// It also records how the top OVM frame ended (revm reports a frame's end reason only to the
 /// handler and inspectors), so that a run needs no inspector.
 pub struct L2Handler<EVM, ERROR> {

@@ -254,22 +254,6 @@ const fn build_table() -> [OpInfo; 256] {
     t
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cancun_assigns_149_opcodes_counting_invalid() {
-        let defined = (0..=255u8).filter(|&o| info(o).defined).count();
-        // 148 Cancun instructions (PUSH0 included) plus the designated INVALID.
-        assert_eq!(defined, 149);
-        assert!(!info(0x0c).defined);
-        assert_eq!(info(0x7f).immediate, 32);
-        assert_eq!(info(0x8f).inputs, 16);
-        assert_eq!(info(0x9f).outputs, 17);
-    }
-}
-
 /// The least native gas `opcode` costs when it executes (Cancun): its static cost, with every
 /// warm/cold, value, memory and size-dependent part at its minimum. The gas meter charges these
 /// per block, so the meter's count never exceeds what the native EVM charges.
@@ -307,5 +291,21 @@ pub const fn min_gas(opcode: u8) -> u64 {
         CREATE | CREATE2 => 32_000,
         SELFDESTRUCT => 5_000,
         _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cancun_assigns_149_opcodes_counting_invalid() {
+        let defined = (0..=255u8).filter(|&o| info(o).defined).count();
+        // 148 Cancun instructions (PUSH0 included) plus the designated INVALID.
+        assert_eq!(defined, 149);
+        assert!(!info(0x0c).defined);
+        assert_eq!(info(0x7f).immediate, 32);
+        assert_eq!(info(0x8f).inputs, 16);
+        assert_eq!(info(0x9f).outputs, 17);
     }
 }
