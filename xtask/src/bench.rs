@@ -89,15 +89,27 @@ pub fn run(args: Args) -> Result<(), String> {
         }
         eprintln!("{line}");
     }
+    let native_rounds = native.clone();
     let (theirs, native) = (median(&mut theirs), median(&mut native));
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("median over {} rounds, {threads} threads:", args.rounds);
     println!("  revme {REVME_VERSION} statetest          {:>8.2}s", secs(theirs));
     println!("  conformance --native-only    {:>8.2}s   ({:.2}x revme)", secs(native), secs(native) / secs(theirs));
     if args.differential {
+        // Each round's two runs are adjacent in time: their ratio shrugs off a machine whose speed
+        // drifts between rounds better than the ratio of the two medians does.
+        let mut per_round: Vec<f64> =
+            differential.iter().zip(&native_rounds).map(|(d, n)| secs(*d) / secs(*n)).collect();
+        per_round.sort_by(f64::total_cmp);
         let differential = median(&mut differential);
         let ratio = secs(differential) / secs(native);
         println!("  conformance (native + OVM)   {:>8.2}s   ({ratio:.2}x native-only)", secs(differential));
+        println!(
+            "  per-round ratio native + OVM / native-only: median {:.2}x (range {:.2}x-{:.2}x)",
+            per_round[per_round.len() / 2],
+            per_round[0],
+            per_round[per_round.len() - 1]
+        );
     }
     Ok(())
 }
