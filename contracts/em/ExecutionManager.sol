@@ -284,12 +284,7 @@ contract ExecutionManager {
                 if isPrecompile(target) {
                     calldatacopy(0x100, 129, argsLen)
                     let okp := call(min(budget, forwardGas(5000)), target, 0, 0x100, argsLen, 0, 0)
-                    if okp {
-                        switch op
-                        case 0x20 { transfer(self(), target, value) }
-                        case 0x21 { transfer(self(), self(), value) }
-                        case 0x23 { transfer(self(), target, 0) }
-                    }
+                    if okp { callTransfer(op, target, value) }
                     keepReturnData(callerFrame)
                     replyWithReturnData(okp)
                 }

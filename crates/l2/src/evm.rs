@@ -371,26 +371,51 @@ where
     type HaltReason = HaltReason;
 
     fn run_exec_loop(&mut self, evm: &mut EVM, first: FrameInit) -> Result<FrameResult, ERROR> {
-        self.top.enter(&first.frame_input);
-        if let ItemOrResult::Result(result) = evm.frame_init(first)? {
-            self.top.leave(&result);
-            return Ok(result);
-        }
-        loop {
-            let result = match evm.frame_run()? {
-                ItemOrResult::Item(init) => {
-                    self.top.enter(&init.frame_input);
-                    match evm.frame_init(shallow(init))? {
-                        ItemOrResult::Item(_) => continue,
-                        ItemOrResult::Result(result) => result,
-                    }
+        let init = |evm: &mut EVM, init| Ok(finished(evm.frame_init(init)?));
+        exec_loop(&mut self.top, evm, first, init, |evm| Ok(evm.frame_run()?))
+    }
+}
+
+/// The result of a frame that ended as soon as it was initialized (a precompile, a failed call).
+fn finished<F>(init: ItemOrResult<F, FrameResult>) -> Option<FrameResult> {
+    match init {
+        ItemOrResult::Item(_) => None,
+        ItemOrResult::Result(result) => Some(result),
+    }
+}
+
+/// The frame loop of both handlers (the inspecting one initializes and runs frames through the
+/// inspector): every frame kept shallow, the top OVM frame watched.
+fn exec_loop<EVM, ERROR>(
+    top: &mut TopFrame,
+    evm: &mut EVM,
+    first: FrameInit,
+    init: impl Fn(&mut EVM, FrameInit) -> Result<Option<FrameResult>, ERROR>,
+    run: impl Fn(&mut EVM) -> Result<ItemOrResult<FrameInit, FrameResult>, ERROR>,
+) -> Result<FrameResult, ERROR>
+where
+    EVM: EvmTr<Context: ContextTr<Journal: JournalTr<State = EvmState>>, Frame = EthFrame<EthInterpreter>>,
+    ERROR: EvmTrError<EVM>,
+{
+    top.enter(&first.frame_input);
+    if let Some(result) = init(evm, first)? {
+        top.leave(&result);
+        return Ok(result);
+    }
+    loop {
+        let result = match run(evm)? {
+            ItemOrResult::Item(next) => {
+                top.enter(&next.frame_input);
+                match init(evm, shallow(next))? {
+                    None => continue,
+                    Some(result) => result,
                 }
-                ItemOrResult::Result(result) => result,
-            };
-            self.top.leave(&result);
-            if let Some(result) = evm.frame_return_result(result)? {
-                return Ok(result);
             }
+            ItemOrResult::Result(result) => result,
+        };
+        top.leave(&result);
+        if let Some(result) = evm.frame_return_result(result)? {
+            return Ok(result);
         }
     }
 }
@@ -407,27 +432,8 @@ where
     type IT = EthInterpreter;
 
     fn inspect_run_exec_loop(&mut self, evm: &mut EVM, first: FrameInit) -> Result<FrameResult, ERROR> {
-        self.top.enter(&first.frame_input);
-        if let ItemOrResult::Result(result) = evm.inspect_frame_init(first)? {
-            self.top.leave(&result);
-            return Ok(result);
-        }
-        loop {
-            let result = match evm.inspect_frame_run()? {
-                ItemOrResult::Item(init) => {
-                    self.top.enter(&init.frame_input);
-                    match evm.inspect_frame_init(shallow(init))? {
-                        ItemOrResult::Item(_) => continue,
-                        ItemOrResult::Result(result) => result,
-                    }
-                }
-                ItemOrResult::Result(result) => result,
-            };
-            self.top.leave(&result);
-            if let Some(result) = evm.frame_return_result(result)? {
-                return Ok(result);
-            }
-        }
+        let init = |evm: &mut EVM, init| Ok(finished(evm.inspect_frame_init(init)?));
+        exec_loop(&mut self.top, evm, first, init, |evm| Ok(evm.inspect_frame_run()?))
     }
 }
 

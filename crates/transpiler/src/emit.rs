@@ -4,7 +4,9 @@ use crate::analysis::{self, Block, Guard, Instruction};
 use crate::asm::{Asm, Label, LabelTooWide};
 use crate::layout::*;
 use crate::opcodes::*;
-use crate::routines::{emit_saturating_add_label, emit_saturating_add_s, JumpTable, Routine, RoutineSpan, Routines};
+use crate::routines::{
+    emit_charge, emit_saturating_add_label, emit_saturating_add_s, JumpTable, Routine, RoutineSpan, Routines,
+};
 use crate::{Mode, Sections, Transpiled};
 
 /// The analysed original code.
@@ -349,14 +351,7 @@ impl<'p, 'c> Emitter<'p, 'c> {
     /// `meter -= top`; out of gas when that would go below zero (the meter is below 2^63).
     fn charge_top(&mut self) {
         let out_of_gas = self.routines.label(&mut self.asm, Routine::OutOfGas);
-        self.asm.push_u64(ContextWord::GasMeter.slot() as u64);
-        self.asm.ops(&[MLOAD, SUB, DUP1]);
-        self.asm.push_u64(ContextWord::GasMeter.slot() as u64);
-        self.asm.op(MSTORE);
-        self.asm.push_u64(63);
-        self.asm.op(SHR);
-        self.asm.push_label(out_of_gas);
-        self.asm.op(JUMPI);
+        emit_charge(&mut self.asm, out_of_gas);
     }
 
     /// Before an instruction that may expand memory over the physical window whose offset is at
@@ -368,13 +363,8 @@ impl<'p, 'c> Emitter<'p, 'c> {
         let done = self.asm.new_label();
         let routine = self.routines.label(&mut self.asm, Routine::PrechargeMemory);
         // end = offset + size; if end <= METERED_MSIZE, done
-        match size {
-            Operand::Const(value) => {
-                self.asm.op(dup(offset));
-                self.asm.push_u64(value);
-            }
-            Operand::Stack(position) => self.asm.ops(&[dup(position), dup(offset + 1)]),
-        }
+        self.asm.op(dup(offset));
+        self.push_operand(size, 1);
         self.asm.op(ADD);
         self.asm.push_u64(SCRATCH_METERED_MSIZE as u64);
         self.asm.ops(&[MLOAD, LT, ISZERO]);
@@ -383,14 +373,19 @@ impl<'p, 'c> Emitter<'p, 'c> {
         // routine([size, offset, done])
         self.asm.push_label(done);
         self.asm.op(dup(offset + 1));
-        match size {
-            Operand::Const(value) => self.asm.push_u64(value),
-            Operand::Stack(position) => self.asm.op(dup(position + 2)),
-        }
+        self.push_operand(size, 2);
         self.asm.push_label(routine);
         self.asm.op(JUMP);
         self.asm.bind(done);
         self.asm.op(JUMPDEST);
+    }
+
+    /// Pushes `size` with `above` items pushed over the instruction's own operands.
+    fn push_operand(&mut self, size: Operand, above: u8) {
+        match size {
+            Operand::Const(value) => self.asm.push_u64(value),
+            Operand::Stack(position) => self.asm.op(dup(position + above)),
+        }
     }
 
     /// After an instruction that may expand memory: charge the expansion if MSIZE moved.

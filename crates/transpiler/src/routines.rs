@@ -193,12 +193,7 @@ impl Ctx<'_> {
         self.mstore(ContextWord::MemoryCharged.slot());
         self.asm.ops(&[SWAP1, SUB]);
         let out_of_gas = self.label_of(Routine::OutOfGas);
-        self.mload(ContextWord::GasMeter.slot());
-        self.asm.ops(&[SUB, DUP1]);
-        self.mstore(ContextWord::GasMeter.slot());
-        self.asm.push_u64(63);
-        self.asm.op(SHR);
-        self.jump_if(out_of_gas);
+        emit_charge(self.asm, out_of_gas);
     }
 
     // ---- small building blocks ----
@@ -628,6 +623,19 @@ impl Ctx<'_> {
         self.asm.push_label(again);
         self.asm.op(JUMP);
     }
+}
+
+/// The gas meter's charge of the top of the stack: `meter -= top`, and a jump to `out_of_gas` when
+/// that went below zero (the meter stays below 2^63, so a wrapped result has high bits set).
+pub fn emit_charge(asm: &mut Asm, out_of_gas: Label) {
+    asm.push_u64(ContextWord::GasMeter.slot() as u64);
+    asm.ops(&[MLOAD, SUB, DUP1]);
+    asm.push_u64(ContextWord::GasMeter.slot() as u64);
+    asm.op(MSTORE);
+    asm.push_u64(63);
+    asm.op(SHR);
+    asm.push_label(out_of_gas);
+    asm.op(JUMPI);
 }
 
 /// The saturating relocation `x -> x < 2^255 ? x + S : 2^256 - 1` on the top of the stack:
