@@ -33,8 +33,8 @@ const CONTRACTS_DIR = path.dirname(fileURLToPath(import.meta.url));
 // The one compiler configuration of the project. Changing it changes every artifact.
 const SETTINGS = {
   evmVersion: 'cancun',
-  optimizer: { enabled: true, runs: 200 },
-  viaIR: false,
+  optimizer: { enabled: true, runs: 1000000 },
+  viaIR: true,
   metadata: { bytecodeHash: 'none', appendCBOR: false },
   outputSelection: {
     '*': {

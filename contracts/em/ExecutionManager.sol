@@ -7,7 +7,9 @@ pragma solidity 0.8.28;
 /// `op: u8 || 32-byte words || data`; every op is below, by number.
 ///
 /// Callers and what they may ask:
-/// - the code contract of the active OVM frame: ops 0x02-0x27 (as itself, never as anyone else);
+/// - the code contract of the active OVM frame: ops 0x02-0x27 (as itself, never as anyone else),
+///   the call and create ops also with bit 0x40 (KEEP: keep the return data for a later
+///   RETURNDATACOPY request);
 ///   it reads its context (frame and transaction) through the layer-2 EVM's CONTEXT built-in,
 ///   which reads the transient slots below (T_*, F_*);
 /// - the EM itself: the inner frames 0xe0-0xe2, so that an OVM frame's effects roll back atomically;
@@ -18,11 +20,12 @@ pragma solidity 0.8.28;
 /// no table can collide with another):
 /// - account field f of a: keccak(a) + f; f = 0 nonce, 1 balance, 2 code contract, 3 exists,
 ///   4 original code hash, 5 original code size, 6 storage incarnation, 7 listed, 8 key count
-/// - storage: keccak(a, incarnation, key); key list: keccak(a, TAG_KEYS) + i; key listed:
-///   keccak(a, TAG_KEY_LISTED, key); account list: count at keccak(TAG_ACCOUNTS), entry i at
+/// - storage: key k of a at keccak(keccak(a, incarnation), k), its "listed" flag one slot above;
+///   key list: keccak(a, TAG_KEYS) + i; account list: count at keccak(TAG_ACCOUNTS), entry i at
 ///   keccak(TAG_ACCOUNT, i)
 /// - transient: tx context at 1..15, blob hashes at 0x100+i, frames at 0x10000 + 16*f,
-///   return data of frame f at (f + 1) << 64 | i, the touched and destroyed lists, the flags
+///   return data of frame f at (f + 1) << 64 | i (kept only for callers that ask: their code can
+///   RETURNDATACOPY after another request), the touched and destroyed lists, the flags
 ///   touched / created / to destroy of account a at keccak(a) + 20, 21, 22, OVM transient storage.
 contract ExecutionManager {
     fallback() external payable {
@@ -57,6 +60,9 @@ contract ExecutionManager {
             function F_PHYS() -> o { o := 5 }        // physical code contract: who may make requests
             function F_RDSIZE() -> o { o := 6 }      // size of this frame's last call's return data
             function F_BUDGET() -> o { o := 7 }      // native gas the frame can have had, at most
+            function F_ABASE() -> o { o := 8 }       // accountBase(F_ADDRESS)
+            function F_SBASE() -> o { o := 9 }       // storageBase(F_ADDRESS), 0 until first needed
+            function KEEP() -> k { k := 0x40 }       // request flag of call and create ops
 
             // ---------------------------------------------------------------- helpers
             function fail() { revert(0, 0) }
@@ -66,15 +72,11 @@ contract ExecutionManager {
             function hash2(x, y) -> h { mstore(0, x) mstore(0x20, y) h := keccak256(0, 0x40) }
             function hash3(x, y, z) -> h { mstore(0, x) mstore(0x20, y) mstore(0x40, z) h := keccak256(0, 0x60) }
 
-            function frame(f) -> b { b := add(0x10000, mul(f, 16)) }
+            function frame(f) -> b { b := add(0x10000, shl(4, f)) }
             function frames() -> n { n := tload(T_FRAMES()) }
             function current() -> b { b := frame(sub(frames(), 1)) }
             function field(f) -> v { v := tload(add(current(), f)) }
             function self() -> a { a := field(F_ADDRESS()) }
-            function requireActiveFrame() {
-                if iszero(frames()) { fail() }
-                if iszero(eq(caller(), field(F_PHYS()))) { fail() }
-            }
             function requireNotStatic() { if field(F_STATIC()) { fail() } }
 
             // accounts
@@ -102,8 +104,9 @@ contract ExecutionManager {
             function isEmpty(a) -> e {
                 e := and(iszero(nonceOf(a)), and(iszero(balanceOf(a)), iszero(codeSizeOf(a))))
             }
-            function list(a) {
-                let s := aslot(a, 7)
+            function list(a) { listAt(a, accountBase(a)) }
+            function listAt(a, b) {
+                let s := add(b, 7)
                 if iszero(sload(s)) {
                     sstore(s, 1)
                     let countSlot := keccak256Of1(TAG(11))
@@ -113,7 +116,8 @@ contract ExecutionManager {
                 }
             }
             function keccak256Of1(x) -> h { mstore(0, x) h := keccak256(0, 0x20) }
-            function setExists(a) { list(a) sstore(aslot(a, 3), 1) }
+            function setExists(a) { setExistsAt(a, accountBase(a)) }
+            function setExistsAt(a, b) { listAt(a, b) sstore(add(b, 3), 1) }
             function setNonce(a, n) { sstore(aslot(a, 0), n) setExists(a) }
             function setBalance(a, v) {
                 sstore(aslot(a, 1), v)
@@ -151,25 +155,34 @@ contract ExecutionManager {
             }
 
             // storage
-            function storageSlot(a, key) -> s { s := hash3(a, incarnationOf(a), key) }
-            function listKey(a, key) {
-                let flag := hash3(a, TAG(10), key)
-                if iszero(sload(flag)) {
-                    sstore(flag, 1)
+            /// Account a's storage (this incarnation): key k is at keccak(storageBase(a), k).
+            function storageBase(a) -> s { s := hash2(a, incarnationOf(a)) }
+            /// The storage base of the frame at `cur`'s account, computed once per frame.
+            function frameStorageBase(cur) -> s {
+                s := tload(add(cur, F_SBASE()))
+                if iszero(s) {
+                    s := storageBase(tload(add(cur, F_ADDRESS())))
+                    tstore(add(cur, F_SBASE()), s)
+                }
+            }
+            /// Stores key `key` of account `a` at its slot `s`; the first store of a key (in this
+            /// incarnation) lists it, with the flag at s + 1.
+            function storeAt(a, s, key, value) {
+                sstore(s, value)
+                if iszero(sload(add(s, 1))) {
+                    sstore(add(s, 1), 1)
                     let countSlot := aslot(a, 8)
                     let n := sload(countSlot)
                     sstore(add(hash2(a, TAG(9)), n), key)
                     sstore(countSlot, add(n, 1))
                 }
             }
-            function storeSlot(a, key, value) {
-                sstore(storageSlot(a, key), value)
-                listKey(a, key)
-            }
+            function storeSlot(a, key, value) { storeAt(a, hash2(storageBase(a), key), key, value) }
 
             // EIP-161 touches and EIP-6780 creations, both rolled back with the frame that made them
-            function touch(a) {
-                let flag := touchedFlag(a)
+            function touch(a) { touchAt(a, accountBase(a)) }
+            function touchAt(a, b) {
+                let flag := add(b, 20)
                 if iszero(tload(flag)) {
                     tstore(flag, 1)
                     let n := tload(T_TOUCHED_LEN())
@@ -192,24 +205,38 @@ contract ExecutionManager {
             }
             /// Moves value and touches both sides, as the EVM's transfer does (even for zero).
             function transfer(from, to, v) {
-                setBalance(from, sub(balanceOf(from), v))
-                touch(from)
-                setBalance(to, add(balanceOf(to), v))
-                touch(to)
+                let fb := accountBase(from)
+                transferAt(from, fb, to, accountBase(to), v)
+            }
+            /// `transfer` given both accounts' bases (fb, tb).
+            function transferAt(from, fb, to, tb, v) {
+                if v {
+                    let left := sub(sload(add(fb, 1)), v)
+                    sstore(add(fb, 1), left)
+                    if left { setExistsAt(from, fb) }
+                    let got := add(sload(add(tb, 1)), v)
+                    sstore(add(tb, 1), got)
+                    if got { setExistsAt(to, tb) }
+                }
+                touchAt(from, fb)
+                touchAt(to, tb)
             }
 
             // return data kept per frame for RETURNDATACOPY after other requests
             /// Word i of frame f's kept return data is at transient (f + 1) << 64 | i: above every
             /// fixed transient slot, below the keccak-keyed ones in all but a negligible fraction.
             function returnDataBase(f) -> b { b := shl(64, add(f, 1)) }
-            function keepReturnData(f) {
-                let b := frame(f)
-                let size := returndatasize()
-                tstore(add(b, F_RDSIZE()), size)
-                returndatacopy(0x100, 0, size)
-                let base := returnDataBase(f)
-                for { let i := 0 } lt(mul(i, 32), size) { i := add(i, 1) } {
-                    tstore(add(base, i), mload(add(0x100, mul(i, 32))))
+            /// Keeps the return data for frame f (at `cur`) if its code asked (`keep`): its code has a
+            /// RETURNDATACOPY that may run after another request has replaced the physical buffer.
+            function keepReturnData(cur, f, keep) {
+                if keep {
+                    let size := returndatasize()
+                    tstore(add(cur, F_RDSIZE()), size)
+                    returndatacopy(0x100, 0, size)
+                    let base := returnDataBase(f)
+                    for { let i := 0 } lt(shl(5, i), size) { i := add(i, 1) } {
+                        tstore(add(base, i), mload(add(0x100, shl(5, i))))
+                    }
                 }
             }
             /// Replies `head || return data` (the return data is in the physical buffer).
@@ -258,18 +285,17 @@ contract ExecutionManager {
 
             // ---------------------------------------------------------------- OVM calls
             /// op 0x20-0x23 from code: checks that do not enter a frame, then the inner frame.
-            function ovmCall(op) {
+            function ovmCall(cur, op, keep) {
                 let target := toAddress(word(1))
-                let value := word(2)
-                let isCallOrCallcode := lt(op, 0x22)
-                if iszero(isCallOrCallcode) { value := 0 }
-                if and(eq(op, 0x20), and(gt(value, 0), field(F_STATIC()))) { fail() }
-                let callerFrame := sub(frames(), 1)
+                let value := 0
+                if lt(op, 0x22) { value := word(2) }
+                if value { if eq(op, 0x20) { if tload(add(cur, F_STATIC())) { fail() } } }
+                let f := frames() // the callee's frame; the caller's is f - 1, at `cur`
                 // A call that cannot start: too deep, or not enough balance. Return data cleared.
-                let cannot := gt(frames(), MAX_DEPTH_INDEX())
-                if and(isCallOrCallcode, lt(balanceOf(self()), value)) { cannot := 1 }
+                let cannot := gt(f, MAX_DEPTH_INDEX())
+                if value { if lt(sload(add(tload(add(cur, F_ABASE())), 1)), value) { cannot := 1 } }
                 if cannot {
-                    tstore(add(frame(callerFrame), F_RDSIZE()), 0)
+                    tstore(add(cur, F_RDSIZE()), 0)
                     mstore(0, 0)
                     return(0, 32)
                 }
@@ -284,24 +310,24 @@ contract ExecutionManager {
                 if isPrecompile(target) {
                     calldatacopy(0x100, 129, argsLen)
                     let okp := call(min(budget, forwardGas(5000)), target, 0, 0x100, argsLen, 0, 0)
-                    if okp { callTransfer(op, target, value) }
-                    keepReturnData(callerFrame)
+                    if okp { callTransfer(cur, op, target, value) }
+                    keepReturnData(cur, sub(f, 1), keep)
                     replyWithReturnData(okp)
                 }
                 // Without value a call's only effects of its own are touches: run the callee from here
                 // and forget them if it fails, instead of nesting it in an inner frame.
                 if iszero(value) {
-                    openCallFrame(op, target, 0, budget)
+                    let b := openCallFrame(cur, f, op, target, 0, budget)
                     let touched := tload(T_TOUCHED_LEN())
-                    callTransfer(op, target, 0)
+                    callTransfer(cur, op, target, 0)
                     let ok := 1
                     let phys := physOf(target)
                     if phys {
                         calldatacopy(0x100, 129, argsLen)
-                        ok := runCallee(phys, native, argsLen, 25000)
+                        ok := runCallee(f, b, phys, native, argsLen, 25000)
                     }
                     if iszero(ok) { untouchSince(touched) }
-                    keepReturnData(callerFrame)
+                    keepReturnData(cur, sub(f, 1), keep)
                     replyWithReturnData(ok)
                 }
                 // inner request: 0xe0 || op || target || value || native gas || budget || args
@@ -313,7 +339,7 @@ contract ExecutionManager {
                 mstore(0x181, budget)
                 calldatacopy(0x1a1, 129, argsLen)
                 let ok := call(forwardGasKeeping(20000, 1024), address(), 0, 0x100, add(0xa1, argsLen), 0, 0)
-                keepReturnData(callerFrame)
+                keepReturnData(cur, sub(f, 1), keep)
                 replyWithReturnData(ok)
             }
 
@@ -324,8 +350,10 @@ contract ExecutionManager {
                 let value := word(2)
                 let native := word(3)
                 let budget := word(4)
-                openCallFrame(op, target, value, budget)
-                callTransfer(op, target, value)
+                let f := frames()
+                let cur := frame(sub(f, 1))
+                let b := openCallFrame(cur, f, op, target, value, budget)
+                callTransfer(cur, op, target, value)
                 let argsLen := sub(calldatasize(), 161)
                 calldatacopy(0x100, 161, argsLen)
                 if isPrecompile(target) {
@@ -336,38 +364,46 @@ contract ExecutionManager {
                 }
                 let phys := physOf(target)
                 if iszero(phys) { return(0, 0) }
-                let ok := runCallee(phys, native, argsLen, 5000)
+                let ok := runCallee(f, b, phys, native, argsLen, 5000)
                 returndatacopy(0x100, 0, returndatasize())
                 if iszero(ok) { revert(0x100, returndatasize()) }
                 return(0x100, returndatasize())
             }
 
-            /// Writes OVM frame `frames()` for call `op` to `target`: its context, code and budget.
-            function openCallFrame(op, target, value, budget) {
-                let parent := current()
-                let me := tload(add(parent, F_ADDRESS()))
-                let b := frame(frames())
+            /// Writes OVM frame f (at b, returned) for call `op` from the frame at `cur` to `target`:
+            /// its context, code and budget.
+            function openCallFrame(cur, f, op, target, value, budget) -> b {
+                let me := tload(add(cur, F_ADDRESS()))
+                b := frame(f)
                 switch op
                 case 0x20 { // CALL
                     tstore(add(b, F_ADDRESS()), target)
+                    tstore(add(b, F_ABASE()), accountBase(target))
+                    tstore(add(b, F_SBASE()), 0)
                     tstore(add(b, F_CALLER()), me)
                     tstore(add(b, F_VALUE()), value)
-                    tstore(add(b, F_STATIC()), tload(add(parent, F_STATIC())))
+                    tstore(add(b, F_STATIC()), tload(add(cur, F_STATIC())))
                 }
                 case 0x21 { // CALLCODE: the caller's storage, value sent to itself
                     tstore(add(b, F_ADDRESS()), me)
+                    tstore(add(b, F_ABASE()), tload(add(cur, F_ABASE())))
+                    tstore(add(b, F_SBASE()), tload(add(cur, F_SBASE())))
                     tstore(add(b, F_CALLER()), me)
                     tstore(add(b, F_VALUE()), value)
-                    tstore(add(b, F_STATIC()), tload(add(parent, F_STATIC())))
+                    tstore(add(b, F_STATIC()), tload(add(cur, F_STATIC())))
                 }
                 case 0x22 { // DELEGATECALL: the caller's whole context
                     tstore(add(b, F_ADDRESS()), me)
-                    tstore(add(b, F_CALLER()), tload(add(parent, F_CALLER())))
-                    tstore(add(b, F_VALUE()), tload(add(parent, F_VALUE())))
-                    tstore(add(b, F_STATIC()), tload(add(parent, F_STATIC())))
+                    tstore(add(b, F_ABASE()), tload(add(cur, F_ABASE())))
+                    tstore(add(b, F_SBASE()), tload(add(cur, F_SBASE())))
+                    tstore(add(b, F_CALLER()), tload(add(cur, F_CALLER())))
+                    tstore(add(b, F_VALUE()), tload(add(cur, F_VALUE())))
+                    tstore(add(b, F_STATIC()), tload(add(cur, F_STATIC())))
                 }
                 default { // 0x23 STATICCALL
                     tstore(add(b, F_ADDRESS()), target)
+                    tstore(add(b, F_ABASE()), accountBase(target))
+                    tstore(add(b, F_SBASE()), 0)
                     tstore(add(b, F_CALLER()), me)
                     tstore(add(b, F_VALUE()), 0)
                     tstore(add(b, F_STATIC()), 1)
@@ -375,23 +411,24 @@ contract ExecutionManager {
                 tstore(add(b, F_CODE()), target)
                 // The native callee gets min(requested, 63/64 of what its caller has left), plus the
                 // stipend: at most its request and its caller's own budget, which the meter needs.
-                tstore(add(b, F_BUDGET()), min(budget, add(tload(add(parent, F_BUDGET())), 2300)))
+                tstore(add(b, F_BUDGET()), min(budget, add(tload(add(cur, F_BUDGET())), 2300)))
             }
 
-            /// The value a call moves, and the accounts it touches, natively (DELEGATECALL: none).
-            function callTransfer(op, target, value) {
-                let me := self()
+            /// The value a call from the frame at `cur` moves, and the accounts it touches, natively
+            /// (DELEGATECALL: none).
+            function callTransfer(cur, op, target, value) {
+                let me := tload(add(cur, F_ADDRESS()))
+                let mb := tload(add(cur, F_ABASE()))
                 switch op
-                case 0x20 { transfer(me, target, value) }
-                case 0x21 { transfer(me, me, value) }
-                case 0x23 { transfer(me, target, 0) }
+                case 0x20 { transferAt(me, mb, target, accountBase(target), value) }
+                case 0x21 { transferAt(me, mb, me, mb, value) }
+                case 0x23 { transferAt(me, mb, target, accountBase(target), 0) }
             }
 
-            /// Runs code contract `phys` as the open frame, on the arguments at [0x100, 0x100 + argsLen),
-            /// keeping 1/128 of this frame's gas and `reserve` for the work after it.
-            function runCallee(phys, native, argsLen, reserve) -> ok {
-                let f := frames()
-                let b := frame(f)
+            /// Runs code contract `phys` as the open frame f (at b), on the arguments at
+            /// [0x100, 0x100 + argsLen), keeping 1/128 of this frame's gas and `reserve` for the work
+            /// after it.
+            function runCallee(f, b, phys, native, argsLen, reserve) -> ok {
                 tstore(add(b, F_PHYS()), phys)
                 tstore(add(b, F_RDSIZE()), 0)
                 tstore(T_FRAMES(), add(f, 1))
@@ -441,21 +478,21 @@ contract ExecutionManager {
                 a := toAddress(keccak256(0x0b, 85))
             }
 
-            /// op 0x24 CREATE / 0x25 CREATE2 from code.
-            function ovmCreate(op) {
-                requireNotStatic()
+            /// op 0x24 CREATE / 0x25 CREATE2 from the frame at `cur`.
+            function ovmCreate(cur, op, keep) {
+                if tload(add(cur, F_STATIC())) { fail() }
                 let value := word(0)
                 let salt := word(1)
                 let codeLen := sub(calldatasize(), 65)
                 if gt(codeLen, 49152) { fail() } // EIP-3860: an exceptional halt of the creator
                 let callerFrame := sub(frames(), 1)
-                let me := self()
+                let me := tload(add(cur, F_ADDRESS()))
                 let nonce := nonceOf(me)
                 let cannot := lt(balanceOf(me), value)
                 if eq(nonce, 0xffffffffffffffff) { cannot := 1 }
                 if gt(frames(), MAX_DEPTH_INDEX()) { cannot := 1 }
                 if cannot {
-                    tstore(add(frame(callerFrame), F_RDSIZE()), 0)
+                    tstore(add(cur, F_RDSIZE()), 0)
                     mstore(0, 0)
                     return(0, 32)
                 }
@@ -469,13 +506,13 @@ contract ExecutionManager {
                     target := create2Address(me, salt, codeHash)
                 }
                 let ok := innerCreateCall(me, target, value, 65, codeLen)
-                keepReturnData(callerFrame)
                 if ok {
                     // A successful create leaves no return data.
-                    tstore(add(frame(callerFrame), F_RDSIZE()), 0)
+                    tstore(add(cur, F_RDSIZE()), 0)
                     mstore(0, target)
                     return(0, 32)
                 }
+                keepReturnData(cur, callerFrame, keep)
                 replyWithReturnData(0)
             }
 
@@ -513,6 +550,8 @@ contract ExecutionManager {
                 let f := frames()
                 let b := frame(f)
                 tstore(add(b, F_ADDRESS()), target)
+                tstore(add(b, F_ABASE()), accountBase(target))
+                tstore(add(b, F_SBASE()), 0)
                 tstore(add(b, F_CODE()), target)
                 tstore(add(b, F_CALLER()), creator)
                 tstore(add(b, F_VALUE()), value)
@@ -719,6 +758,8 @@ contract ExecutionManager {
                 // Frame 0 is the sender.
                 let b := frame(0)
                 tstore(add(b, F_ADDRESS()), sender)
+                tstore(add(b, F_ABASE()), accountBase(sender))
+                tstore(add(b, F_SBASE()), 0)
                 tstore(add(b, F_CALLER()), 0)
                 tstore(add(b, F_STATIC()), 0)
                 tstore(add(b, F_PHYS()), 0)
@@ -785,7 +826,7 @@ contract ExecutionManager {
                 for { let i := 0 } lt(i, count) { i := add(i, 1) } {
                     let a := sload(hash2(TAG(12), i))
                     let keys := sload(aslot(a, 8))
-                    let inc := incarnationOf(a)
+                    let storage := storageBase(a)
                     mstore(add(0x80, p), a)
                     mstore(add(0xa0, p), existsOf(a))
                     mstore(add(0xc0, p), balanceOf(a))
@@ -796,7 +837,7 @@ contract ExecutionManager {
                     let keyList := hash2(a, TAG(9))
                     for { let j := 0 } lt(j, keys) { j := add(j, 1) } {
                         let key := sload(add(keyList, j))
-                        let value := sload(hash3(a, inc, key))
+                        let value := sload(hash2(storage, key))
                         mstore(add(0x80, p), key)
                         mstore(add(0xa0, p), value)
                         p := add(p, 0x40)
@@ -807,7 +848,60 @@ contract ExecutionManager {
             }
 
             // ---------------------------------------------------------------- dispatch
+            /// A request from the code contract of the frame at `cur`, the most frequent first.
+            function codeRequest(cur, op) {
+                if eq(op, 0x03) { // SSTORE
+                    if tload(add(cur, F_STATIC())) { fail() }
+                    let key := word(0)
+                    storeAt(tload(add(cur, F_ADDRESS())), hash2(frameStorageBase(cur), key), key, word(1))
+                    return(0, 0)
+                }
+                if eq(op, 0x05) { // TSTORE
+                    if tload(add(cur, F_STATIC())) { fail() }
+                    tstore(hash3(tload(add(cur, F_ADDRESS())), TAG(40), word(0)), word(1))
+                    return(0, 0)
+                }
+                // CALL, CALLCODE, DELEGATECALL, STATICCALL, with or without KEEP
+                let callOp := and(op, not(KEEP()))
+                if lt(sub(callOp, 0x20), 4) { ovmCall(cur, callOp, and(op, KEEP())) }
+                if eq(op, 0x02) { replyWord(sload(hash2(frameStorageBase(cur), word(0)))) } // SLOAD
+                if eq(op, 0x04) { replyWord(tload(hash3(tload(add(cur, F_ADDRESS())), TAG(40), word(0)))) } // TLOAD
+                switch op
+                case 0x06 { replyWord(balanceOf(toAddress(word(0)))) }
+                case 0x07 { replyWord(sload(add(tload(add(cur, F_ABASE())), 1))) }
+                case 0x08 { replyWord(codeSizeOf(toAddress(word(0)))) }
+                case 0x09 { replyWord(extCodeHash(toAddress(word(0)))) }
+                case 0x0a { extCodeCopy() }
+                case 0x0b { replyWord(blockhash(word(0))) }
+                case 0x0c {
+                    let i := word(0)
+                    let h := 0
+                    if lt(i, tload(T_NBLOBS())) { h := tload(add(0x100, i)) }
+                    replyWord(h)
+                }
+                case 0x10 { log(0) }
+                case 0x11 { log(1) }
+                case 0x12 { log(2) }
+                case 0x13 { log(3) }
+                case 0x14 { log(4) }
+                case 0x24 { ovmCreate(cur, 0x24, 0) }
+                case 0x25 { ovmCreate(cur, 0x25, 0) }
+                case 0x64 { ovmCreate(cur, 0x24, KEEP()) }
+                case 0x65 { ovmCreate(cur, 0x25, KEEP()) }
+                case 0x26 { selfDestruct() }
+                case 0x27 { returnDataCopy() }
+                default { fail() }
+            }
+
             let op := byte(0, calldataload(0))
+            if lt(op, 0xe0) {
+                // From transpiled code: only the active frame's code contract may ask, as itself.
+                let n := frames()
+                if iszero(n) { fail() }
+                let cur := frame(sub(n, 1))
+                if iszero(eq(caller(), tload(add(cur, F_PHYS())))) { fail() }
+                codeRequest(cur, op)
+            }
             if eq(caller(), address()) {
                 switch op
                 case 0xe0 { innerCall() }
@@ -822,46 +916,7 @@ contract ExecutionManager {
                 case 0xf2 { dump() }
                 default { fail() }
             }
-            requireActiveFrame()
-            switch op
-            case 0x02 { replyWord(sload(storageSlot(self(), word(0)))) }
-            case 0x03 {
-                requireNotStatic()
-                storeSlot(self(), word(0), word(1))
-                return(0, 0)
-            }
-            case 0x04 { replyWord(tload(hash3(self(), TAG(40), word(0)))) }
-            case 0x05 {
-                requireNotStatic()
-                tstore(hash3(self(), TAG(40), word(0)), word(1))
-                return(0, 0)
-            }
-            case 0x06 { replyWord(balanceOf(toAddress(word(0)))) }
-            case 0x07 { replyWord(balanceOf(self())) }
-            case 0x08 { replyWord(codeSizeOf(toAddress(word(0)))) }
-            case 0x09 { replyWord(extCodeHash(toAddress(word(0)))) }
-            case 0x0a { extCodeCopy() }
-            case 0x0b { replyWord(blockhash(word(0))) }
-            case 0x0c {
-                let i := word(0)
-                let h := 0
-                if lt(i, tload(T_NBLOBS())) { h := tload(add(0x100, i)) }
-                replyWord(h)
-            }
-            case 0x10 { log(0) }
-            case 0x11 { log(1) }
-            case 0x12 { log(2) }
-            case 0x13 { log(3) }
-            case 0x14 { log(4) }
-            case 0x20 { ovmCall(op) }
-            case 0x21 { ovmCall(op) }
-            case 0x22 { ovmCall(op) }
-            case 0x23 { ovmCall(op) }
-            case 0x24 { ovmCreate(op) }
-            case 0x25 { ovmCreate(op) }
-            case 0x26 { selfDestruct() }
-            case 0x27 { returnDataCopy() }
-            default { fail() }
+            fail()
         }
     }
 }

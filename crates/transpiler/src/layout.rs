@@ -175,6 +175,10 @@ pub const OP_CREATE: u8 = 0x24;
 pub const OP_CREATE2: u8 = 0x25;
 pub const OP_SELFDESTRUCT: u8 = 0x26;
 pub const OP_RETURNDATACOPY: u8 = 0x27;
+/// Flag on a call or create op: the EM keeps the return data for a later `OP_RETURNDATACOPY`.
+/// Only code with a RETURNDATACOPY sets it; other code never reads return data after another
+/// request, so the EM need not keep it.
+pub const OP_KEEP_RETURN_DATA: u8 = 0x40;
 
 /// Bytes of a request header with `words` words: the op byte and the words.
 pub const fn request_header_len(words: usize) -> usize {

@@ -89,6 +89,9 @@ impl Routines {
 
     /// Emits every referenced routine, including those referenced by routines, in a fixed order.
     pub fn emit_all(&mut self, asm: &mut Asm, mode: Mode, table: JumpTable) -> Vec<RoutineSpan> {
+        // The body has referenced every entry it uses: only code with a RETURNDATACOPY can read
+        // return data after another request has replaced the physical buffer.
+        let keep_return_data = self.labels.contains_key(&Routine::Entry(RETURNDATACOPY));
         let mut done = BTreeSet::new();
         let mut spans = Vec::new();
         while let Some(routine) = self.labels.keys().copied().find(|r| !done.contains(r)) {
@@ -96,7 +99,7 @@ impl Routines {
             let label = self.labels[&routine];
             let start = asm.len();
             asm.bind(label);
-            let mut ctx = Ctx { asm, routines: self, table };
+            let mut ctx = Ctx { asm, routines: self, table, keep_return_data };
             ctx.emit(routine, mode);
             spans.push(RoutineSpan { name: routine.name(), start, end: asm.len() });
         }
@@ -108,6 +111,8 @@ struct Ctx<'a> {
     asm: &'a mut Asm,
     routines: &'a mut Routines,
     table: JumpTable,
+    /// Call and create requests carry `OP_KEEP_RETURN_DATA`.
+    keep_return_data: bool,
 }
 
 const fn a(i: usize) -> usize {
@@ -378,28 +383,37 @@ impl Ctx<'_> {
             EXTCODECOPY => self.extcodecopy(),
             RETURNDATACOPY => self.returndatacopy(),
             CALL | CALLCODE => {
-                self.spill(if opcode == CALL { OP_CALL } else { OP_CALLCODE }, &args(7));
+                self.spill(self.keeping(if opcode == CALL { OP_CALL } else { OP_CALLCODE }), &args(7));
                 self.jump_to(Routine::Call);
             }
             DELEGATECALL | STATICCALL => {
                 // No value operand: A2 = 0, the rest shifted to the CALL layout.
-                let op_id = if opcode == DELEGATECALL { OP_DELEGATECALL } else { OP_STATICCALL };
+                let op_id = self.keeping(if opcode == DELEGATECALL { OP_DELEGATECALL } else { OP_STATICCALL });
                 self.spill(op_id, &[a(0), a(1), a(3), a(4), a(5), a(6)]);
                 self.store_zero(a(2));
                 self.jump_to(Routine::Call);
             }
             CREATE => {
-                self.spill(OP_CREATE, &args(3));
+                self.spill(self.keeping(OP_CREATE), &args(3));
                 self.store_zero(a(3));
                 self.jump_to(Routine::Create);
             }
             CREATE2 => {
-                self.spill(OP_CREATE2, &args(4));
+                self.spill(self.keeping(OP_CREATE2), &args(4));
                 self.jump_to(Routine::Create);
             }
             LOG0..=LOG4 => self.log(opcode - LOG0),
             RETURN if mode == Mode::Init => self.init_return(),
             _ => unreachable!("no routine for opcode {opcode:#04x}"),
+        }
+    }
+
+    /// A call or create op id, flagged when this code may read the return data later.
+    fn keeping(&self, op_id: u8) -> u8 {
+        if self.keep_return_data {
+            op_id | OP_KEEP_RETURN_DATA
+        } else {
+            op_id
         }
     }
 

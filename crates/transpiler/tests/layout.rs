@@ -168,3 +168,27 @@ fn context_reads_come_from_the_snapshot() {
         assert_eq!(translation(&t, 0), [0x61, (slot >> 8) as u8, slot as u8, 0x51], "opcode {opcode:#04x}");
     }
 }
+
+/// The op id a routine writes before its request: `PUSH1 id PUSH1 SCRATCH_OP_ID MSTORE`.
+fn request_op_ids(t: &ovm_transpiler::Transpiled, routine: &str) -> Vec<u8> {
+    let span = &t.routines.iter().find(|(name, _)| name == routine).expect("routine emitted").1;
+    let ins = instructions(&t.code, span.start..span.end);
+    ins.windows(3)
+        .filter(|w| w[0].1 == 0x60 && w[1].1 == 0x60 && w[1].2 == [SCRATCH_OP_ID as u8] && w[2].1 == 0x52)
+        .map(|w| w[0].2[0])
+        .collect()
+}
+
+#[test]
+fn calls_ask_the_em_to_keep_return_data_only_in_code_that_can_copy_it_later() {
+    // PUSH0 x7 CALL, then PUSH0 x4 CREATE2; the second program ends with RETURNDATACOPY(0, 0, 0).
+    let calls = [vec![0x5f; 7], vec![0xf1], vec![0x5f; 4], vec![0xf5]].concat();
+    let copying = [calls.clone(), vec![0x5f, 0x5f, 0x5f, 0x3e]].concat();
+    let plain = transpile(&calls, Mode::Runtime).unwrap();
+    assert_eq!(request_op_ids(&plain, "CALL"), [OP_CALL]);
+    assert_eq!(request_op_ids(&plain, "CREATE2"), [OP_CREATE2]);
+    let keeping = transpile(&copying, Mode::Runtime).unwrap();
+    assert_eq!(request_op_ids(&keeping, "CALL"), [OP_CALL | OP_KEEP_RETURN_DATA]);
+    assert_eq!(request_op_ids(&keeping, "CREATE2"), [OP_CREATE2 | OP_KEEP_RETURN_DATA]);
+    assert_eq!(request_op_ids(&keeping, "RETURNDATACOPY"), [OP_RETURNDATACOPY], "the copy itself is unflagged");
+}
