@@ -5,6 +5,7 @@ mod conformance;
 mod em;
 mod fetch;
 mod fill;
+mod profile;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -39,6 +40,9 @@ enum Command {
     TranspileStats(stats::Args),
     /// Time the native run against revme's `statetest` on the same folder, side by side.
     Bench(bench::Args),
+    /// Count where the OVM half's physical work goes: EM requests by op and the EM instructions
+    /// each costs, transpiled-code instructions, physical calls by kind.
+    EmProfile(profile::Args),
 }
 
 /// The project root (where the workspace `Cargo.toml` is).
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
         Command::Vectors { dest } => fetch::vectors(&project_root().join(dest)).map(|()| ExitCode::SUCCESS),
         Command::TranspileStats(args) => stats::run(args).map(|()| ExitCode::SUCCESS),
         Command::Bench(args) => bench::run(args).map(|()| ExitCode::SUCCESS),
+        Command::EmProfile(args) => profile::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -10,11 +10,13 @@
 //! the EM's entry points, as a sequencer would.
 
 mod evm;
+mod profile;
 mod receipt;
 mod sequencer;
 mod trace;
 
 pub use evm::{CONTEXT, EM, SEQUENCER, TRANSPILE_INIT, TRANSPILE_RUNTIME};
+pub use profile::{CallCounts, OpCost, RequestProfile};
 pub use receipt::{signed_transaction, TxHashes};
 pub use trace::OriginalPcTracer;
 
@@ -61,6 +63,14 @@ impl L2Backend {
     /// Runs a case writing a trace in original PCs (see [`OriginalPcTracer`]) to `out`.
     pub fn run_traced(&self, case: &Case, setup: &Setup, out: impl std::io::Write) -> Result<Outcome, BackendError> {
         self.run_inspected(case, setup, Some(OriginalPcTracer::new(out))).map(|(outcome, _)| outcome)
+    }
+
+    /// Runs a case and counts where the transaction's physical work went (see [`RequestProfile`]).
+    pub fn run_profiled(&self, case: &Case, setup: &Setup) -> Result<(Outcome, RequestProfile), BackendError> {
+        let profile = std::rc::Rc::new(std::cell::RefCell::new(RequestProfile::default()));
+        let (outcome, _) = self.run_inspected(case, setup, Some(profile::Profiler::new(profile.clone())))?;
+        let profile = profile.take();
+        Ok((outcome, profile))
     }
 
     /// Runs a case; the transaction (not genesis or the dump) under `inspector` when there is one.
