@@ -161,7 +161,8 @@ contract ExecutionManager {
             function frameStorageBase(cur) -> s {
                 s := tload(add(cur, F_SBASE()))
                 if iszero(s) {
-                    s := storageBase(tload(add(cur, F_ADDRESS())))
+                    // storageBase, with the incarnation read through the frame's cached field base
+                    s := hash2(tload(add(cur, F_ADDRESS())), sload(add(tload(add(cur, F_ABASE())), 6)))
                     tstore(add(cur, F_SBASE()), s)
                 }
             }
