@@ -53,7 +53,7 @@ contract ExecutionManager {
             function T_DESTROY_LEN() -> s { s := 14 }
             // frame fields
             function F_ADDRESS() -> o { o := 0 }     // storage context (ADDRESS)
-            function F_CODE() -> o { o := 1 }        // OVM account whose code runs
+            // field 1 is unused (the OVM account whose code runs: nothing needs it)
             function F_CALLER() -> o { o := 2 }
             function F_VALUE() -> o { o := 3 }
             function F_STATIC() -> o { o := 4 }
@@ -409,7 +409,6 @@ contract ExecutionManager {
                     tstore(add(b, F_VALUE()), 0)
                     tstore(add(b, F_STATIC()), 1)
                 }
-                tstore(add(b, F_CODE()), target)
                 // The native callee gets min(requested, 63/64 of what its caller has left), plus the
                 // stipend: at most its request and its caller's own budget, which the meter needs.
                 tstore(add(b, F_BUDGET()), min(budget, add(tload(add(cur, F_BUDGET())), 2300)))
@@ -553,7 +552,6 @@ contract ExecutionManager {
                 tstore(add(b, F_ADDRESS()), target)
                 tstore(add(b, F_ABASE()), accountBase(target))
                 tstore(add(b, F_SBASE()), 0)
-                tstore(add(b, F_CODE()), target)
                 tstore(add(b, F_CALLER()), creator)
                 tstore(add(b, F_VALUE()), value)
                 tstore(add(b, F_STATIC()), 0)
