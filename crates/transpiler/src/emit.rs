@@ -55,15 +55,6 @@ enum Operand {
     Stack(u8),
 }
 
-/// Instructions after which memory may have grown without a charge before them (the inline
-/// memory instructions are charged before; RETURN and REVERT end the frame).
-fn expands_memory(opcode: u8) -> bool {
-    matches!(
-        opcode,
-        EXTCODECOPY | RETURNDATACOPY | LOG0..=LOG4 | CALL | CALLCODE | DELEGATECALL | STATICCALL | CREATE | CREATE2
-    )
-}
-
 /// Context opcodes and their snapshot word.
 fn context_word(opcode: u8) -> Option<ContextWord> {
     Some(match opcode {
@@ -248,9 +239,6 @@ impl<'p, 'c> Emitter<'p, 'c> {
                 }
                 self.charge_size_cost(ins.opcode);
                 self.instruction(i);
-                if expands_memory(ins.opcode) {
-                    self.meter_memory();
-                }
                 if has_routine(ins.opcode, mode) && i + 1 < block.end {
                     self.charge_segment(i + 1, block.end);
                 }
@@ -386,20 +374,6 @@ impl<'p, 'c> Emitter<'p, 'c> {
             Operand::Const(value) => self.asm.push_u64(value),
             Operand::Stack(position) => self.asm.op(dup(position + above)),
         }
-    }
-
-    /// After an instruction that may expand memory: charge the expansion if MSIZE moved.
-    fn meter_memory(&mut self) {
-        let back = self.asm.new_label();
-        let routine = self.routines.label(&mut self.asm, Routine::MeterMemory);
-        self.asm.push_label(back);
-        self.asm.op(MSIZE);
-        self.asm.push_u64(SCRATCH_METERED_MSIZE as u64);
-        self.asm.ops(&[MLOAD, XOR]);
-        self.asm.push_label(routine);
-        self.asm.ops(&[JUMPI, POP]);
-        self.asm.bind(back);
-        self.asm.op(JUMPDEST);
     }
 
     fn instruction(&mut self, i: usize) {

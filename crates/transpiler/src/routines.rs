@@ -32,8 +32,6 @@ pub enum Routine {
     Fail,
     /// The gas meter ran out: halt out of gas (`MLOAD(2^256 - 1)`).
     OutOfGas,
-    /// Charges memory expansion since the last charge; returns to the address on the stack.
-    MeterMemory,
     /// `[size, physical offset, ret]`: charges the expansion over that window before it happens.
     PrechargeMemory,
 }
@@ -51,7 +49,6 @@ impl Routine {
             Routine::Overflow => "stack overflow".into(),
             Routine::Fail => "fail (INVALID)".into(),
             Routine::OutOfGas => "out of gas".into(),
-            Routine::MeterMemory => "meter memory".into(),
             Routine::PrechargeMemory => "precharge memory".into(),
         }
     }
@@ -130,21 +127,8 @@ impl Ctx<'_> {
             Routine::Overflow => self.overflow(),
             Routine::Fail => self.asm.ops(&[JUMPDEST, INVALID]),
             Routine::OutOfGas => self.asm.ops(&[JUMPDEST, PUSH0, NOT, MLOAD]),
-            Routine::MeterMemory => self.meter_memory(),
             Routine::PrechargeMemory => self.precharge_memory(),
         }
-    }
-
-    /// `[ret]`: METERED_MSIZE = MSIZE, charge the memory words it holds; jump to `ret`.
-    fn meter_memory(&mut self) {
-        self.asm.ops(&[JUMPDEST, MSIZE, DUP1]);
-        self.mstore(SCRATCH_METERED_MSIZE);
-        self.asm.push_u64(S as u64);
-        self.asm.ops(&[SWAP1, SUB]);
-        self.asm.push_u64(5);
-        self.asm.op(SHR);
-        self.charge_memory_words();
-        self.asm.op(JUMP);
     }
 
     /// `[size, off, ret]`: nothing for `size = 0` or a window inside memory already charged
@@ -252,10 +236,38 @@ impl Ctx<'_> {
         self.mstore(slot);
     }
 
-    /// Expands memory over the physical window `[p, p + n)` exactly as the native instruction
-    /// would: `MCOPY(p, p, n)` copies the window onto itself, does nothing for `n == 0`, and runs
-    /// out of gas for a window no gas can pay (where `MLOAD(p + n - 32)` could wrap around).
+    /// Charges the memory expansion of the physical window `[p, p + n)`, then expands memory over
+    /// it: memory no native gas can pay for is never allocated.
     fn expand_window(&mut self, ptr_slot: usize, len_slot: usize) {
+        self.precharge_window(ptr_slot, len_slot);
+        self.expand_physically(ptr_slot, len_slot);
+    }
+
+    /// The meter's charge for the window `[p, p + n)`: nothing when it ends inside memory already
+    /// charged, else the `PrechargeMemory` routine.
+    fn precharge_window(&mut self, ptr_slot: usize, len_slot: usize) {
+        let done = self.asm.new_label();
+        let routine = self.label_of(Routine::PrechargeMemory);
+        self.mload(ptr_slot);
+        self.mload(len_slot);
+        self.asm.op(ADD);
+        self.mload(SCRATCH_METERED_MSIZE);
+        self.asm.ops(&[LT, ISZERO]);
+        self.jump_if(done);
+        // PrechargeMemory([size, offset, done])
+        self.asm.push_label(done);
+        self.mload(ptr_slot);
+        self.mload(len_slot);
+        self.asm.push_label(routine);
+        self.asm.op(JUMP);
+        self.asm.bind(done);
+        self.asm.op(JUMPDEST);
+    }
+
+    /// Expands memory over the physical window exactly as the native instruction would:
+    /// `MCOPY(p, p, n)` copies the window onto itself, does nothing for `n == 0`, and runs out of
+    /// gas for a window no gas can pay (where `MLOAD(p + n - 32)` could wrap around).
+    fn expand_physically(&mut self, ptr_slot: usize, len_slot: usize) {
         self.mload(len_slot);
         self.mload(ptr_slot);
         self.asm.ops(&[DUP1, MCOPY]);
@@ -534,6 +546,7 @@ impl Ctx<'_> {
         self.asm.op(ISZERO);
         self.jump_if(done);
         self.relocate_slot(a(0));
+        self.precharge_window(a(0), a(2));
         self.mload(SCRATCH_RDFRESH);
         self.asm.op(ISZERO);
         self.jump_if(stale);
@@ -549,7 +562,7 @@ impl Ctx<'_> {
         // Stale: ask the EM (after expanding, so it is never asked for more than gas allows).
         self.asm.bind(stale);
         self.asm.op(JUMPDEST);
-        self.expand_window(a(0), a(2));
+        self.expand_physically(a(0), a(2));
         self.send_words(&[a(1), a(2)], 0);
         self.copy_reply_to(a(0), a(2), 0);
         self.asm.bind(done);

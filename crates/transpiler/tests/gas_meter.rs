@@ -1,6 +1,6 @@
 //! The gas meter: each block charges the least native cost of its instructions up front, a request
 //! to the EM ends a charging segment, size-dependent costs are charged from the size operand, and
-//! memory growth is charged before an instruction that grows memory (after, for requests to the EM).
+//! memory growth is charged before an instruction (or a request to the EM) that grows memory.
 
 mod common;
 
@@ -56,23 +56,41 @@ fn keccak_charges_six_per_word_of_its_size_operand() {
 
 #[test]
 fn memory_instructions_charge_their_expansion_before_they_run() {
-    // PUSH0 MLOAD, PUSH0 PUSH0 MSTORE, PUSH1 32 PUSH0 KECCAK256: a precharge, no check after
+    // PUSH0 MLOAD, PUSH0 PUSH0 MSTORE, PUSH1 32 PUSH0 KECCAK256: a precharge, nothing after
     for (code, index) in [(&[0x5f, 0x51][..], 1), (&[0x5f, 0x5f, 0x52][..], 2), (&[0x60, 0x20, 0x5f, 0x20][..], 2)] {
         let t = transpile(code, Mode::Runtime).unwrap();
         let bytes = full_translation(&t, index);
         assert!(strip_memory_precharges(bytes).len() < bytes.len(), "{code:02x?}: precharged");
-        assert_eq!(strip_memory_meter(bytes).len(), bytes.len(), "{code:02x?}: no check after");
+        assert_eq!(bytes.last(), code.last(), "{code:02x?}: the instruction itself comes last");
     }
 }
 
 #[test]
-fn requests_that_grow_memory_are_followed_by_the_memory_check() {
-    // PUSH0 PUSH0 LOG0 is a request; PUSH0 POP grows nothing
-    for (code, index, checked) in [(&[0x5f, 0x5f, 0xa0][..], 2, true), (&[0x5f, 0x50][..], 1, false)] {
+fn requests_charge_the_memory_they_grow_before_they_are_made() {
+    // PUSH0 PUSH0 LOG0, PUSH0 PUSH0 PUSH0 PUSH0 EXTCODECOPY, PUSH0 x7 CALL, PUSH0 x3 CREATE,
+    // PUSH0 x3 RETURNDATACOPY: the routine reaches PrechargeMemory before it asks the EM (or
+    // copies), and the call site checks nothing after it returns.
+    let cases: [(&[u8], &str); 5] = [
+        (&[0x5f, 0x5f, 0xa0], "LOG0"),
+        (&[0x5f, 0x5f, 0x5f, 0x5f, 0x3c], "EXTCODECOPY"),
+        (&[0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0xf1], "call body"),
+        (&[0x5f, 0x5f, 0x5f, 0xf0], "create body"),
+        (&[0x5f, 0x5f, 0x5f, 0x3e], "RETURNDATACOPY"),
+    ];
+    for (code, routine) in cases {
         let t = transpile(code, Mode::Runtime).unwrap();
-        let bytes = full_translation(&t, index);
-        let bytes = (0..bytes.len()).find_map(|i| split_charge(&bytes[i..]).map(|_| &bytes[..i])).unwrap_or(bytes);
-        assert_eq!(strip_memory_meter(bytes).len() < bytes.len(), checked, "{code:02x?}");
+        let span = |name: &str| t.routines.iter().find(|(n, _)| n == name).map(|(_, r)| r.clone());
+        let precharge = span("precharge memory").expect("the precharge routine is emitted").start;
+        let body = span(routine).unwrap();
+        let ins = instructions(&t.code, body.clone());
+        let jumps_to_precharge = ins.iter().position(|(_, op, imm)| {
+            (0x61..=0x62).contains(op) && imm.iter().fold(0usize, |v, &b| v << 8 | b as usize) == precharge
+        });
+        let first_effect = ins.iter().position(|(_, op, _)| [0xf1, 0x3e].contains(op));
+        assert!(jumps_to_precharge.is_some(), "{routine}: no precharge");
+        assert!(jumps_to_precharge < first_effect, "{routine}: the precharge comes first");
+        let site = full_translation(&t, code.len() - 1);
+        assert_eq!(&site[site.len() - 2..], [0x56, 0x5b], "{routine}: nothing after the routine returns");
     }
 }
 

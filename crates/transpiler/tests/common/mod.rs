@@ -101,27 +101,6 @@ fn split_charge_top(bytes: &[u8]) -> Option<&[u8]> {
     (rest.get(label + 1) == Some(&0x57)).then(|| &rest[label + 2..])
 }
 
-/// Strips a trailing memory-expansion check: `PUSHw ret MSIZE PUSH2 SEEN MLOAD XOR PUSHw meter
-/// JUMPI POP JUMPDEST`.
-pub fn strip_memory_meter(bytes: &[u8]) -> &[u8] {
-    for width in [2usize, 3] {
-        let len = 2 * (width + 1) + 9;
-        if bytes.len() < len {
-            continue;
-        }
-        let (head, tail) = bytes.split_at(bytes.len() - len);
-        let check = [&[0x59u8, 0x61, 0x05, 0x40, 0x51, 0x18][..]].concat();
-        if tail[0] == 0x5f + width as u8
-            && tail[width + 1..width + 7] == check[..]
-            && tail[width + 7] == 0x5f + width as u8
-            && tail[2 * width + 8..] == [0x57, 0x50, 0x5b]
-        {
-            return head;
-        }
-    }
-    bytes
-}
-
 /// Removes every memory precharge: `DUPk (PUSHn size | DUPm) ADD PUSH2 METERED_MSIZE MLOAD LT
 /// ISZERO PUSHw done JUMPI`, then `PUSHw done DUPk (PUSHn size | DUPm) PUSHw routine JUMP done:
 /// JUMPDEST`.
@@ -170,7 +149,7 @@ pub fn translation(t: &Transpiled, index: usize) -> Vec<u8> {
     let (jumpdest, rest) = without_guard(full_translation(t, index));
     let rest = split_charge(rest).map_or(rest, |(_, rest)| rest);
     let rest = split_size_charge(rest).map_or(rest, |(_, rest)| rest);
-    [jumpdest.to_vec(), strip_memory_precharges(strip_memory_meter(rest))].concat()
+    [jumpdest.to_vec(), strip_memory_precharges(rest)].concat()
 }
 
 /// Opcodes of a byte sequence (immediates dropped).
