@@ -5,7 +5,8 @@ use crate::asm::{Asm, Label, LabelTooWide};
 use crate::layout::*;
 use crate::opcodes::*;
 use crate::routines::{
-    emit_charge, emit_saturating_add_label, emit_saturating_add_s, JumpTable, Routine, RoutineSpan, Routines,
+    emit_charge, emit_precharge, emit_saturating_add_label, emit_saturating_add_s, JumpTable, Routine, RoutineSpan,
+    Routines,
 };
 use crate::{Mode, Sections, Transpiled};
 
@@ -348,32 +349,15 @@ impl<'p, 'c> Emitter<'p, 'c> {
     /// charged goes on at once (`offset + size` wrapping around means a size or offset no gas pays
     /// for: the instruction itself halts); the routine does the rest.
     fn precharge_memory(&mut self, offset: u8, size: Operand) {
-        let done = self.asm.new_label();
         let routine = self.routines.label(&mut self.asm, Routine::PrechargeMemory);
-        // end = offset + size; if end <= METERED_MSIZE, done
-        self.asm.op(dup(offset));
-        self.push_operand(size, 1);
-        self.asm.op(ADD);
-        self.asm.push_u64(SCRATCH_METERED_MSIZE as u64);
-        self.asm.ops(&[MLOAD, LT, ISZERO]);
-        self.asm.push_label(done);
-        self.asm.op(JUMPI);
-        // routine([size, offset, done])
-        self.asm.push_label(done);
-        self.asm.op(dup(offset + 1));
-        self.push_operand(size, 2);
-        self.asm.push_label(routine);
-        self.asm.op(JUMP);
-        self.asm.bind(done);
-        self.asm.op(JUMPDEST);
-    }
-
-    /// Pushes `size` with `above` items pushed over the instruction's own operands.
-    fn push_operand(&mut self, size: Operand, above: u8) {
-        match size {
-            Operand::Const(value) => self.asm.push_u64(value),
-            Operand::Stack(position) => self.asm.op(dup(position + above)),
-        }
+        // `above` items sit over the instruction's own operands when the window is pushed.
+        emit_precharge(&mut self.asm, routine, |asm, above| {
+            asm.op(dup(offset + above));
+            match size {
+                Operand::Const(value) => asm.push_u64(value),
+                Operand::Stack(position) => asm.op(dup(position + above + 1)),
+            }
+        });
     }
 
     fn instruction(&mut self, i: usize) {

@@ -246,22 +246,13 @@ impl Ctx<'_> {
     /// The meter's charge for the window `[p, p + n)`: nothing when it ends inside memory already
     /// charged, else the `PrechargeMemory` routine.
     fn precharge_window(&mut self, ptr_slot: usize, len_slot: usize) {
-        let done = self.asm.new_label();
         let routine = self.label_of(Routine::PrechargeMemory);
-        self.mload(ptr_slot);
-        self.mload(len_slot);
-        self.asm.op(ADD);
-        self.mload(SCRATCH_METERED_MSIZE);
-        self.asm.ops(&[LT, ISZERO]);
-        self.jump_if(done);
-        // PrechargeMemory([size, offset, done])
-        self.asm.push_label(done);
-        self.mload(ptr_slot);
-        self.mload(len_slot);
-        self.asm.push_label(routine);
-        self.asm.op(JUMP);
-        self.asm.bind(done);
-        self.asm.op(JUMPDEST);
+        emit_precharge(self.asm, routine, |asm, _| {
+            for slot in [ptr_slot, len_slot] {
+                asm.push_u64(slot as u64);
+                asm.op(MLOAD);
+            }
+        });
     }
 
     /// Expands memory over the physical window exactly as the native instruction would:
@@ -663,6 +654,25 @@ pub fn emit_charge(asm: &mut Asm, out_of_gas: Label) {
     asm.op(SHR);
     asm.push_label(out_of_gas);
     asm.op(JUMPI);
+}
+
+/// The memory precharge of a window: `if offset + size > METERED_MSIZE { PrechargeMemory([size,
+/// offset, done]) } done:`. `push_window(asm, above)` pushes the offset, then the size, with
+/// `above` items pushed since the first time it was called (it is called twice).
+pub fn emit_precharge(asm: &mut Asm, routine: Label, push_window: impl Fn(&mut Asm, u8)) {
+    let done = asm.new_label();
+    push_window(asm, 0);
+    asm.op(ADD);
+    asm.push_u64(SCRATCH_METERED_MSIZE as u64);
+    asm.ops(&[MLOAD, LT, ISZERO]);
+    asm.push_label(done);
+    asm.op(JUMPI);
+    asm.push_label(done);
+    push_window(asm, 1);
+    asm.push_label(routine);
+    asm.op(JUMP);
+    asm.bind(done);
+    asm.op(JUMPDEST);
 }
 
 /// The saturating relocation `x -> x < 2^255 ? x + S : 2^256 - 1` on the top of the stack:
