@@ -2,11 +2,13 @@
 //! kind costs, the instructions of transpiled code, and the physical calls by kind. This is what
 //! `cargo xtask em-profile` adds up over the vectors; it is how the EM's hot paths are found.
 
-use crate::EM;
-use alloy_primitives::Address;
+use crate::{CONTEXT, EM, TRANSPILE_INIT, TRANSPILE_RUNTIME};
 use revm::{
-    context_interface::ContextTr,
-    interpreter::{interpreter::EthInterpreter, interpreter_types::InputsTr, CallInputs, CallOutcome, Interpreter},
+    context_interface::{ContextTr, LocalContextTr},
+    interpreter::{
+        interpreter::EthInterpreter, interpreter_types::InputsTr, CallInput, CallInputs, CallOutcome, Interpreter,
+    },
+    precompile::Precompiles,
     Inspector,
 };
 use std::{cell::RefCell, collections::BTreeMap, rc::Rc};
@@ -70,8 +72,15 @@ impl Profiler {
     }
 }
 
-fn is_precompile(address: &Address) -> bool {
-    address.0[..19].iter().all(|&b| b == 0)
+/// The first byte of a call's input (a request's op), without copying the rest: a request can
+/// carry a megabyte of arguments.
+fn first_input_byte<CTX: ContextTr>(context: &CTX, input: &CallInput) -> Option<u8> {
+    match input {
+        CallInput::Bytes(bytes) => bytes.first().copied(),
+        CallInput::SharedBuffer(range) => {
+            context.local().shared_memory_buffer_slice(range.start..range.end.min(range.start + 1))?.first().copied()
+        }
+    }
 }
 
 impl<CTX: ContextTr> Inspector<CTX> for Profiler {
@@ -93,11 +102,11 @@ impl<CTX: ContextTr> Inspector<CTX> for Profiler {
         let calls = &mut profile.calls;
         let op = if target == EM {
             calls.em += 1;
-            inputs.input.bytes(context).first().copied()
+            first_input_byte(context, &inputs.input)
         } else {
-            if target.0[0] == 0x42 && target.0[1..19].iter().all(|&b| b == 0) {
+            if [TRANSPILE_RUNTIME, TRANSPILE_INIT, CONTEXT].contains(&target) {
                 calls.built_ins += 1;
-            } else if is_precompile(&target) {
+            } else if Precompiles::cancun().contains(&target) {
                 calls.precompiles += 1;
             } else {
                 calls.code += 1;
