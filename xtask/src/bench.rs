@@ -37,9 +37,8 @@ const REVME_SKIPS: &[&str] = &[
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Vectors folder (default: the same resolution as `conformance`).
-    #[arg(long)]
-    vectors: Option<PathBuf>,
+    #[command(flatten)]
+    vectors: crate::VectorsArg,
     /// Timed rounds per tool.
     #[arg(long, default_value_t = 5)]
     rounds: usize,
@@ -50,7 +49,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<(), String> {
     let root = crate::project_root();
-    let vectors = ovm_runner::resolve(args.vectors.as_deref(), &root)?;
+    let vectors = args.vectors.resolve()?;
     let tools = root.join("target/bench-tools");
     let revme = install_revme(&tools)?;
     let ours = std::env::current_exe().map_err(|e| format!("cannot find the xtask binary: {e}"))?;

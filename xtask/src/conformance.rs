@@ -17,11 +17,8 @@ use std::{
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Vectors folder (an ethereum/tests checkout, its GeneralStateTests, or any folder of state tests).
-    /// Default: $ETHEREUM_TESTS, then vectors/ethereum-tests, then ../shared/vectors/ethereum-tests,
-    /// then the project's own vectors/.
-    #[arg(long)]
-    vectors: Option<PathBuf>,
+    #[command(flatten)]
+    vectors: crate::VectorsArg,
     /// Run only cases whose file path or case id contains this text (repeatable: any matches).
     #[arg(long)]
     filter: Vec<String>,
@@ -59,7 +56,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
     let root = crate::project_root();
-    let vectors = ovm_runner::resolve(args.vectors.as_deref(), &root)?;
+    let vectors = args.vectors.resolve()?;
     if vectors.origin == Origin::Embedded {
         eprintln!(
             "note: no ethereum/tests found; running the project's own vectors in vectors/. \

@@ -45,6 +45,22 @@ enum Command {
     EmProfile(profile::Args),
 }
 
+/// `--vectors`: where the state tests are, resolved the same way by every workflow that reads them.
+#[derive(clap::Args)]
+pub struct VectorsArg {
+    /// Vectors folder (an ethereum/tests checkout, its GeneralStateTests, or any folder of state tests).
+    /// Default: $ETHEREUM_TESTS, then vectors/ethereum-tests, then ../shared/vectors/ethereum-tests,
+    /// then the project's own vectors/.
+    #[arg(id = "vectors", long, value_name = "VECTORS")]
+    path: Option<PathBuf>,
+}
+
+impl VectorsArg {
+    pub fn resolve(&self) -> Result<ovm_runner::Vectors, String> {
+        ovm_runner::resolve(self.path.as_deref(), &project_root())
+    }
+}
+
 /// The project root (where the workspace `Cargo.toml` is).
 pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().map(PathBuf::from).unwrap_or_default()

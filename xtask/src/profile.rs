@@ -8,20 +8,19 @@ use ovm_l2::{L2Backend, RequestProfile};
 use ovm_runner::{CaseStatus, JobOutcome, Progress, Selection};
 use ovm_transpiler::layout::*;
 use revm::primitives::hardfork::SpecId;
-use std::{path::PathBuf, sync::Mutex, time::Duration};
+use std::{sync::Mutex, time::Duration};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Vectors folder (default: the same resolution as `conformance`).
-    #[arg(long)]
-    vectors: Option<PathBuf>,
+    #[command(flatten)]
+    vectors: crate::VectorsArg,
     /// Profile only cases whose file path or case id contains this text (repeatable: any matches).
     #[arg(long)]
     filter: Vec<String>,
 }
 
 pub fn run(args: Args) -> Result<(), String> {
-    let vectors = ovm_runner::resolve(args.vectors.as_deref(), &crate::project_root())?;
+    let vectors = args.vectors.resolve()?;
     let files = ovm_runner::state_test_files(&vectors.root);
     let selection = Selection { filters: args.filter, ..Selection::default() };
     let loaded = ovm_runner::load(&files, &selection);
@@ -76,12 +75,11 @@ fn table(profile: &RequestProfile) -> String {
 
 /// The name of a request op (ARCHITECTURE.md, "Calling convention"; the EM's own ops by number).
 fn op_name(op: u8) -> String {
-    let keep = if op & OP_KEEP_RETURN_DATA != 0 && (0x20..=0x25).contains(&(op & !OP_KEEP_RETURN_DATA)) {
-        " +keep"
-    } else {
-        ""
-    };
-    let name = match op & !(if keep.is_empty() { 0 } else { OP_KEEP_RETURN_DATA }) {
+    let unflagged = op & !OP_KEEP_RETURN_DATA;
+    if op != unflagged && (OP_CALL..=OP_CREATE2).contains(&unflagged) {
+        return format!("{} +keep", op_name(unflagged));
+    }
+    let name = match op {
         OP_SLOAD => "SLOAD",
         OP_SSTORE => "SSTORE",
         OP_TLOAD => "TLOAD",
@@ -108,5 +106,5 @@ fn op_name(op: u8) -> String {
         0xf1 => "transaction",
         other => return format!("{other:#04x}"),
     };
-    format!("{name}{keep}")
+    name.to_string()
 }

@@ -3,17 +3,16 @@
 
 use ovm_runner::Selection;
 use ovm_transpiler::{transpile, Mode};
-use std::{collections::BTreeSet, path::PathBuf};
+use std::collections::BTreeSet;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Vectors folder (default: the same resolution as `conformance`).
-    #[arg(long)]
-    vectors: Option<PathBuf>,
+    #[command(flatten)]
+    vectors: crate::VectorsArg,
 }
 
 pub fn run(args: Args) -> Result<(), String> {
-    let vectors = ovm_runner::resolve(args.vectors.as_deref(), &crate::project_root())?;
+    let vectors = args.vectors.resolve()?;
     let files = ovm_runner::state_test_files(&vectors.root);
     let loaded = ovm_runner::load(&files, &Selection::default());
     let codes: BTreeSet<Vec<u8>> = loaded
