@@ -74,10 +74,9 @@ contract ExecutionManager {
 
             function frame(f) -> b { b := add(0x10000, shl(4, f)) }
             function frames() -> n { n := tload(T_FRAMES()) }
-            function current() -> b { b := frame(sub(frames(), 1)) }
-            function field(f) -> v { v := tload(add(current(), f)) }
-            function self() -> a { a := field(F_ADDRESS()) }
-            function requireNotStatic() { if field(F_STATIC()) { fail() } }
+            /// The storage context (ADDRESS) of the frame at `cur`.
+            function self(cur) -> a { a := tload(add(cur, F_ADDRESS())) }
+            function isStatic(cur) -> s { s := tload(add(cur, F_STATIC())) }
 
             // accounts
             /// keccak(a): account a's fields are the 9 slots from here. Memoized in memory
@@ -156,16 +155,19 @@ contract ExecutionManager {
 
             // storage
             /// Account a's storage (this incarnation): key k is at keccak(storageBase(a), k).
-            function storageBase(a) -> s { s := hash2(a, incarnationOf(a)) }
+            function storageBase(a) -> s { s := storageBaseAt(a, accountBase(a)) }
+            /// `storageBase` given a's field base b.
+            function storageBaseAt(a, b) -> s { s := hash2(a, sload(add(b, 6))) }
             /// The storage base of the frame at `cur`'s account, computed once per frame.
             function frameStorageBase(cur) -> s {
                 s := tload(add(cur, F_SBASE()))
                 if iszero(s) {
-                    // storageBase, with the incarnation read through the frame's cached field base
-                    s := hash2(tload(add(cur, F_ADDRESS())), sload(add(tload(add(cur, F_ABASE())), 6)))
+                    s := storageBaseAt(self(cur), tload(add(cur, F_ABASE())))
                     tstore(add(cur, F_SBASE()), s)
                 }
             }
+            /// Where the OVM transient storage key `key` of the frame at `cur`'s account lives.
+            function transientSlot(cur, key) -> t { t := hash3(self(cur), TAG(40), key) }
             /// Stores key `key` of account `a` at its slot `s`; the first store of a key (in this
             /// incarnation) lists it, with the flag at s + 1.
             function storeAt(a, s, key, value) {
@@ -290,7 +292,7 @@ contract ExecutionManager {
                 let target := toAddress(word(1))
                 let value := 0
                 if lt(op, 0x22) { value := word(2) }
-                if value { if eq(op, 0x20) { if tload(add(cur, F_STATIC())) { fail() } } }
+                if value { if eq(op, 0x20) { if isStatic(cur) { fail() } } }
                 let f := frames() // the callee's frame; the caller's is f - 1, at `cur`
                 // A call that cannot start: too deep, or not enough balance. Return data cleared.
                 let cannot := gt(f, MAX_DEPTH_INDEX())
@@ -374,7 +376,7 @@ contract ExecutionManager {
             /// Writes OVM frame f (at b, returned) for call `op` from the frame at `cur` to `target`:
             /// its context, code and budget.
             function openCallFrame(cur, f, op, target, value, budget) -> b {
-                let me := tload(add(cur, F_ADDRESS()))
+                let me := self(cur)
                 b := frame(f)
                 switch op
                 case 0x20 { // CALL
@@ -417,7 +419,7 @@ contract ExecutionManager {
             /// The value a call from the frame at `cur` moves, and the accounts it touches, natively
             /// (DELEGATECALL: none).
             function callTransfer(cur, op, target, value) {
-                let me := tload(add(cur, F_ADDRESS()))
+                let me := self(cur)
                 let mb := tload(add(cur, F_ABASE()))
                 switch op
                 case 0x20 { transferAt(me, mb, target, accountBase(target), value) }
@@ -480,13 +482,13 @@ contract ExecutionManager {
 
             /// op 0x24 CREATE / 0x25 CREATE2 from the frame at `cur`.
             function ovmCreate(cur, op, keep) {
-                if tload(add(cur, F_STATIC())) { fail() }
+                if isStatic(cur) { fail() }
                 let value := word(0)
                 let salt := word(1)
                 let codeLen := sub(calldatasize(), 65)
                 if gt(codeLen, 49152) { fail() } // EIP-3860: an exceptional halt of the creator
                 let callerFrame := sub(frames(), 1)
-                let me := tload(add(cur, F_ADDRESS()))
+                let me := self(cur)
                 let nonce := nonceOf(me)
                 let cannot := lt(balanceOf(me), value)
                 if eq(nonce, 0xffffffffffffffff) { cannot := 1 }
@@ -626,11 +628,11 @@ contract ExecutionManager {
                 }
                 return(0x100, len)
             }
-            function log(n) {
-                requireNotStatic()
+            function log(cur, n) {
+                if isStatic(cur) { fail() }
                 let dataStart := add(1, mul(n, 32))
                 let dataLen := sub(calldatasize(), dataStart)
-                mstore(0x100, self())
+                mstore(0x100, self(cur))
                 calldatacopy(0x120, dataStart, dataLen)
                 let size := add(32, dataLen)
                 switch n
@@ -641,9 +643,9 @@ contract ExecutionManager {
                 default { log4(0x100, size, word(0), word(1), word(2), word(3)) }
                 return(0, 0)
             }
-            function selfDestruct() {
-                requireNotStatic()
-                let me := self()
+            function selfDestruct(cur) {
+                if isStatic(cur) { fail() }
+                let me := self(cur)
                 let heir := toAddress(word(0))
                 let bal := balanceOf(me)
                 switch eq(heir, me)
@@ -657,14 +659,13 @@ contract ExecutionManager {
                 if eq(frames(), 2) { tstore(T_TOP_SELFDESTRUCTED(), 1) }
                 return(0, 0)
             }
-            function returnDataCopy() {
+            function returnDataCopy(cur) {
                 let offset := word(0)
                 let len := word(1)
-                let f := sub(frames(), 1)
-                let size := tload(add(frame(f), F_RDSIZE()))
+                let size := tload(add(cur, F_RDSIZE()))
                 if gt(add(offset, len), size) { fail() }
                 if lt(add(offset, len), offset) { fail() }
-                let base := returnDataBase(f)
+                let base := returnDataBase(sub(frames(), 1))
                 let words := div(add(size, 31), 32)
                 for { let i := 0 } lt(i, words) { i := add(i, 1) } {
                     mstore(add(0x100, mul(i, 32)), tload(add(base, i)))
@@ -850,21 +851,21 @@ contract ExecutionManager {
             /// A request from the code contract of the frame at `cur`, the most frequent first.
             function codeRequest(cur, op) {
                 if eq(op, 0x03) { // SSTORE
-                    if tload(add(cur, F_STATIC())) { fail() }
+                    if isStatic(cur) { fail() }
                     let key := word(0)
-                    storeAt(tload(add(cur, F_ADDRESS())), hash2(frameStorageBase(cur), key), key, word(1))
+                    storeAt(self(cur), hash2(frameStorageBase(cur), key), key, word(1))
                     return(0, 0)
                 }
                 if eq(op, 0x05) { // TSTORE
-                    if tload(add(cur, F_STATIC())) { fail() }
-                    tstore(hash3(tload(add(cur, F_ADDRESS())), TAG(40), word(0)), word(1))
+                    if isStatic(cur) { fail() }
+                    tstore(transientSlot(cur, word(0)), word(1))
                     return(0, 0)
                 }
                 // CALL, CALLCODE, DELEGATECALL, STATICCALL, with or without KEEP
                 let callOp := and(op, not(KEEP()))
                 if lt(sub(callOp, 0x20), 4) { ovmCall(cur, callOp, and(op, KEEP())) }
                 if eq(op, 0x02) { replyWord(sload(hash2(frameStorageBase(cur), word(0)))) } // SLOAD
-                if eq(op, 0x04) { replyWord(tload(hash3(tload(add(cur, F_ADDRESS())), TAG(40), word(0)))) } // TLOAD
+                if eq(op, 0x04) { replyWord(tload(transientSlot(cur, word(0)))) } // TLOAD
                 switch op
                 case 0x06 { replyWord(balanceOf(toAddress(word(0)))) }
                 case 0x07 { replyWord(sload(add(tload(add(cur, F_ABASE())), 1))) }
@@ -878,17 +879,17 @@ contract ExecutionManager {
                     if lt(i, tload(T_NBLOBS())) { h := tload(add(0x100, i)) }
                     replyWord(h)
                 }
-                case 0x10 { log(0) }
-                case 0x11 { log(1) }
-                case 0x12 { log(2) }
-                case 0x13 { log(3) }
-                case 0x14 { log(4) }
+                case 0x10 { log(cur, 0) }
+                case 0x11 { log(cur, 1) }
+                case 0x12 { log(cur, 2) }
+                case 0x13 { log(cur, 3) }
+                case 0x14 { log(cur, 4) }
                 case 0x24 { ovmCreate(cur, 0x24, 0) }
                 case 0x25 { ovmCreate(cur, 0x25, 0) }
                 case 0x64 { ovmCreate(cur, 0x24, KEEP()) }
                 case 0x65 { ovmCreate(cur, 0x25, KEEP()) }
-                case 0x26 { selfDestruct() }
-                case 0x27 { returnDataCopy() }
+                case 0x26 { selfDestruct(cur) }
+                case 0x27 { returnDataCopy(cur) }
                 default { fail() }
             }
 
