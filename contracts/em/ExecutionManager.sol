@@ -9,7 +9,7 @@ pragma solidity 0.8.28;
 /// Callers and what they may ask:
 /// - the code contract of the active OVM frame: ops 0x02-0x27 (as itself, never as anyone else),
 ///   the call and create ops also with bit 0x40 (KEEP: keep the return data for a later
-///   RETURNDATACOPY request);
+///   RETURNDATACOPY request), and 0x28 (a constructor reports its meter before it returns);
 ///   it reads its context (frame and transaction) through the layer-2 EVM's CONTEXT built-in,
 ///   which reads the transient slots below (T_*, F_*);
 /// - the EM itself: the inner frames 0xe0-0xe2, so that an OVM frame's effects roll back atomically;
@@ -33,6 +33,8 @@ contract ExecutionManager {
             // ---------------------------------------------------------------- constants
             function SEQUENCER() -> a { a := 0x4200000000000000000000000000000000000010 }
             function TRANSPILE_INIT() -> a { a := 0x4200000000000000000000000000000000000002 }
+            function TOUCH() -> a { a := 0x4200000000000000000000000000000000000004 }
+            function RIPEMD160() -> a { a := 0x03 } // the precompile whose touch survives a revert
             function MAX_DEPTH_INDEX() -> d { d := 1025 } // frame 0 is the transaction's sender
             function TAG(n) -> t { t := or(shl(255, 1), n) }
             // transient slots
@@ -53,7 +55,7 @@ contract ExecutionManager {
             function T_DESTROY_LEN() -> s { s := 14 }
             // frame fields
             function F_ADDRESS() -> o { o := 0 }     // storage context (ADDRESS)
-            // field 1 is unused (the OVM account whose code runs: nothing needs it)
+            function F_METER_LEFT() -> o { o := 1 }  // a constructor's meter as it returned (op 0x28)
             function F_CALLER() -> o { o := 2 }
             function F_VALUE() -> o { o := 3 }
             function F_STATIC() -> o { o := 4 }
@@ -63,6 +65,13 @@ contract ExecutionManager {
             function F_ABASE() -> o { o := 8 }       // accountBase(F_ADDRESS)
             function F_SBASE() -> o { o := 9 }       // storageBase(F_ADDRESS), 0 until first needed
             function KEEP() -> k { k := 0x40 }       // request flag of call and create ops
+            function STIPEND() -> g { g := 2300 }    // native gas a value call adds to its callee's
+            /// A transpiled frame's trailer is its meter (below 2^63), with bit 255 set by a STOP.
+            function METER_MASK() -> m { m := 0xffffffffffffffff }
+            /// Physical gas between the two GAS readings around a precompile call that is not the
+            /// precompile's own (the CALL's warm access, GAS, stack moves): measured by the spec
+            /// `precompile_calls_charge_their_native_gas` in crates/l2.
+            function PRECOMPILE_CALL_OVERHEAD() -> g { g := 111 }
 
             // ---------------------------------------------------------------- helpers
             function fail() { revert(0, 0) }
@@ -188,10 +197,26 @@ contract ExecutionManager {
                 let flag := add(b, 20)
                 if iszero(tload(flag)) {
                     tstore(flag, 1)
+                    if eq(a, RIPEMD160()) { touchPhysically(a) }
                     let n := tload(T_TOUCHED_LEN())
                     tstore(add(0x200000, n), a)
                     tstore(T_TOUCHED_LEN(), add(n, 1))
                 }
+            }
+            /// The EVM keeps a touch of 0x03 even when the frame that made it reverts (the 2016
+            /// RIPEMD-160 incident); the layer-2 EVM's journal keeps that rule for physical touches.
+            /// The TOUCH built-in touches the physical account, and reads the touch back at the end
+            /// of the transaction.
+            function touchPhysically(a) {
+                mstore8(0, 1)
+                mstore(1, a)
+                if iszero(call(gas(), TOUCH(), 0, 0, 33, 0, 0)) { fail() }
+            }
+            function touchedPhysically(a) -> t {
+                mstore8(0, 0)
+                mstore(1, a)
+                if iszero(staticcall(gas(), TOUCH(), 0, 33, 0, 32)) { fail() }
+                t := mload(0)
             }
             /// Per-transaction flags of account a live in transient storage at keccak(a) + 20..22.
             function touchedFlag(a) -> t { t := add(accountBase(a), 20) }
@@ -229,11 +254,11 @@ contract ExecutionManager {
             /// Word i of frame f's kept return data is at transient (f + 1) << 64 | i: above every
             /// fixed transient slot, below the keccak-keyed ones in all but a negligible fraction.
             function returnDataBase(f) -> b { b := shl(64, add(f, 1)) }
-            /// Keeps the return data for frame f (at `cur`) if its code asked (`keep`): its code has a
-            /// RETURNDATACOPY that may run after another request has replaced the physical buffer.
-            function keepReturnData(cur, f, keep) {
+            /// Keeps the first `size` bytes of the return data for frame f (at `cur`) if its code asked
+            /// (`keep`): its code has a RETURNDATACOPY that may run after another request has
+            /// replaced the physical buffer.
+            function keepReturnData(cur, f, keep, size) {
                 if keep {
-                    let size := returndatasize()
                     tstore(add(cur, F_RDSIZE()), size)
                     returndatacopy(0x100, 0, size)
                     let base := returnDataBase(f)
@@ -242,11 +267,48 @@ contract ExecutionManager {
                     }
                 }
             }
-            /// Replies `head || return data` (the return data is in the physical buffer).
-            function replyWithReturnData(head) {
-                mstore(0xe0, head)
-                returndatacopy(0x100, 0, returndatasize())
-                return(0xe0, add(32, returndatasize()))
+            /// Replies `head || used || the first dataLen bytes of the return data` to a call or
+            /// create request: the caller's meter is charged `used`.
+            function replyWithReturnData(head, used, dataLen) {
+                mstore(0xc0, head)
+                mstore(0xe0, used)
+                returndatacopy(0x100, 0, dataLen)
+                return(0xc0, add(64, dataLen))
+            }
+            /// Whether the return data ends with a whole word (a trailer), that word, and the length
+            /// of what precedes it.
+            function returnDataTrailer() -> has, dataLen, last {
+                let size := returndatasize()
+                has := iszero(lt(size, 32))
+                if has {
+                    dataLen := sub(size, 32)
+                    returndatacopy(0, dataLen, 32)
+                    last := mload(0)
+                }
+            }
+            /// What a transpiled callee given `budget` used: its trailer is its meter; without one
+            /// (an exceptional halt) it used everything. Also the length of its own return data.
+            function calleeUsed(budget) -> dataLen, used {
+                let has, n, left := returnDataTrailer()
+                dataLen := n
+                used := budget
+                if has { used := sub(budget, min(and(left, METER_MASK()), budget)) }
+            }
+            /// What an inner frame's callee used (the inner frame's trailer); `budget` if the inner
+            /// frame itself halted.
+            function innerUsed(budget) -> dataLen, used {
+                let has, n, last := returnDataTrailer()
+                dataLen := n
+                used := budget
+                if has { used := last }
+            }
+            /// Returns (ok) or reverts with `the first dataLen bytes of the return data || used`:
+            /// an inner frame's reply.
+            function endInner(ok, dataLen, used) {
+                returndatacopy(0x100, 0, dataLen)
+                mstore(add(0x100, dataLen), used)
+                if iszero(ok) { revert(0x100, add(dataLen, 32)) }
+                return(0x100, add(dataLen, 32))
             }
 
             function isPrecompile(a) -> p { p := and(gt(a, 0), lt(a, 0x0b)) }
@@ -256,11 +318,25 @@ contract ExecutionManager {
                 if gt(g, 0xffffffffffffffffffffffffffffffff) { g := 0xffffffffffffffffffffffffffffffff }
                 if value { g := add(g, 2300) }
             }
-            /// The most physical gas a transpiled callee may have: GAS_SCALE times its native gas,
-            /// plus room for the transpiled prologue. A callee that halts burns no more than that,
-            /// as natively it burns what it was given; one that did not run out of gas natively has
-            /// enough. A precompile is native code: it gets its native gas, unscaled.
-            function gasCap(native) -> cap { cap := add(mul(native, 16), 100000) }
+            /// The native gas budget of a callee of the frame at `cur` that asks for `budget`: at
+            /// most the caller's own budget (plus the stipend), which the meter needs.
+            function calleeBudget(cur, budget) -> b { b := min(budget, add(tload(add(cur, F_BUDGET())), STIPEND())) }
+            /// Runs precompile `target` on the arguments at [0x100, 0x100 + argsLen) with exactly
+            /// its native gas `g`, and measures the gas it used (all of `g` if it failed). It is a
+            /// pure function of its input, so DELEGATECALL runs it without a touch: a touch of the
+            /// precompile is the caller's business (see `touchPhysically`).
+            function callPrecompile(g, target, argsLen) -> ok, used {
+                let before := gas()
+                ok := delegatecall(g, target, 0x100, argsLen, 0, 0)
+                used := sub(before, gas())
+                switch ok
+                case 0 { used := g }
+                default {
+                    switch lt(used, PRECOMPILE_CALL_OVERHEAD())
+                    case 1 { used := 0 }
+                    default { used := sub(used, PRECOMPILE_CALL_OVERHEAD()) }
+                }
+            }
             /// A creation from the transaction itself keeps 1/8 for the end-of-transaction sweep (it
             /// may touch many accounts); one from code keeps the native 1/64.
             function reserveDivisor() -> d {
@@ -271,11 +347,9 @@ contract ExecutionManager {
                 m := a
                 if lt(b, a) { m := b }
             }
-            /// Gas for a nested frame: the EVM's 63/64 rule, applied by the EM (the layer-2 EVM does
-            /// not retain gas on its own), less a fixed reserve for the work after the call.
-            /// An OVM call keeps 1/1024 in its outer frame and 1/128 in its inner one, less than the
-            /// native 1/64 in all: the transpiled code's fixed costs per level are higher, and depth
-            /// 1024 must stay reachable wherever it is natively. (Callees are bounded by `gasCap`.)
+            /// Physical gas for a nested frame, keeping 1/64 and a fixed reserve for the work after
+            /// it. Physical gas only bounds work (ARCHITECTURE.md, "Physical gas"): native gas is
+            /// the meter's, and a halting frame gives its unused physical gas back.
             function forwardGas(reserve) -> g { g := forwardGasKeeping(reserve, 64) }
             /// Gas for a nested frame, keeping 1/`divisor` and a fixed reserve.
             function forwardGasKeeping(reserve, divisor) -> g {
@@ -287,35 +361,36 @@ contract ExecutionManager {
             }
 
             // ---------------------------------------------------------------- OVM calls
-            /// op 0x20-0x23 from code: checks that do not enter a frame, then the inner frame.
+            /// op 0x20-0x23 from code: checks that do not enter a frame, then the callee. Words: gas,
+            /// target, value, the caller's budget cap (63/64 of its meter); then the arguments.
             function ovmCall(cur, op, keep) {
                 let target := toAddress(word(1))
                 let value := 0
                 if lt(op, 0x22) { value := word(2) }
                 if value { if eq(op, 0x20) { if isStatic(cur) { fail() } } }
                 let f := frames() // the callee's frame; the caller's is f - 1, at `cur`
-                // A call that cannot start: too deep, or not enough balance. Return data cleared.
+                // A call that cannot start: too deep, or not enough balance. Return data cleared,
+                // no gas used.
                 let cannot := gt(f, MAX_DEPTH_INDEX())
                 if value { if lt(sload(add(tload(add(cur, F_ABASE())), 1)), value) { cannot := 1 } }
                 if cannot {
                     tstore(add(cur, F_RDSIZE()), 0)
-                    mstore(0, 0)
-                    return(0, 32)
+                    replyWithReturnData(0, 0, 0)
                 }
                 // The callee's native gas is at most its request, and at most what the caller's meter
-                // says the 63/64 rule leaves it (word 3); plus the stipend. Physical gas follows the
-                // request alone (gasCap), so that overhead never runs a callee out of gas.
-                let native := calleeGas(word(0), value)
-                let budget := calleeGas(min(word(0), word(3)), value)
+                // says the 63/64 rule leaves it (word 3); plus the stipend.
+                let budget := calleeBudget(cur, calleeGas(min(word(0), word(3)), value))
                 let argsLen := sub(calldatasize(), 129)
                 // A precompile is a pure function of its input: call it from here, and move value and
-                // touch accounts only if it succeeds, which is all a native frame around it would keep.
+                // touch accounts only if it succeeds, which is all a native frame around it would keep
+                // (but a CALL or STATICCALL touches 0x03 for good: touchAt mirrors it first).
                 if isPrecompile(target) {
+                    if eq(target, RIPEMD160()) { if or(eq(op, 0x20), eq(op, 0x23)) { touchPhysically(target) } }
                     calldatacopy(0x100, 129, argsLen)
-                    let okp := call(min(budget, forwardGas(5000)), target, 0, 0x100, argsLen, 0, 0)
+                    let okp, usedp := callPrecompile(min(budget, forwardGas(5000)), target, argsLen)
                     if okp { callTransfer(cur, op, target, value) }
-                    keepReturnData(cur, sub(f, 1), keep)
-                    replyWithReturnData(okp)
+                    keepReturnData(cur, sub(f, 1), keep, returndatasize())
+                    replyWithReturnData(okp, usedp, returndatasize())
                 }
                 // Without value a call's only effects of its own are touches: run the callee from here
                 // and forget them if it fails, instead of nesting it in an inner frame.
@@ -324,53 +399,53 @@ contract ExecutionManager {
                     let touched := tload(T_TOUCHED_LEN())
                     callTransfer(cur, op, target, 0)
                     let ok := 1
+                    let used := 0
+                    let dataLen := 0
                     let phys := physOf(target)
                     if phys {
                         calldatacopy(0x100, 129, argsLen)
-                        ok := runCallee(f, b, phys, native, argsLen, 25000)
+                        ok := runCallee(f, b, phys, argsLen, 25000)
+                        dataLen, used := calleeUsed(budget)
                     }
                     if iszero(ok) { untouchSince(touched) }
-                    keepReturnData(cur, sub(f, 1), keep)
-                    replyWithReturnData(ok)
+                    keepReturnData(cur, sub(f, 1), keep, dataLen)
+                    replyWithReturnData(ok, used, dataLen)
                 }
-                // inner request: 0xe0 || op || target || value || native gas || budget || args
+                // inner request: 0xe0 || op || target || value || budget || args
                 mstore8(0x100, 0xe0)
                 mstore(0x101, op)
                 mstore(0x121, target)
                 mstore(0x141, value)
-                mstore(0x161, native)
-                mstore(0x181, budget)
-                calldatacopy(0x1a1, 129, argsLen)
-                let ok := call(forwardGasKeeping(20000, 1024), address(), 0, 0x100, add(0xa1, argsLen), 0, 0)
-                keepReturnData(cur, sub(f, 1), keep)
-                replyWithReturnData(ok)
+                mstore(0x161, budget)
+                calldatacopy(0x181, 129, argsLen)
+                let ok := call(forwardGasKeeping(20000, 1024), address(), 0, 0x100, add(0x81, argsLen), 0, 0)
+                let dataLen, used := innerUsed(budget)
+                keepReturnData(cur, sub(f, 1), keep, dataLen)
+                replyWithReturnData(ok, used, dataLen)
             }
 
             /// op 0xe0 (from the EM itself): one OVM frame, all of whose effects roll back together.
+            /// Returns or reverts with the callee's return data and the gas it used (`endInner`).
             function innerCall() {
                 let op := word(0)
                 let target := word(1)
                 let value := word(2)
-                let native := word(3)
-                let budget := word(4)
+                let budget := word(3)
                 let f := frames()
                 let cur := frame(sub(f, 1))
                 let b := openCallFrame(cur, f, op, target, value, budget)
                 callTransfer(cur, op, target, value)
-                let argsLen := sub(calldatasize(), 161)
-                calldatacopy(0x100, 161, argsLen)
+                let argsLen := sub(calldatasize(), 129)
+                calldatacopy(0x100, 129, argsLen)
                 if isPrecompile(target) {
-                    let okp := call(min(budget, forwardGas(5000)), target, 0, 0x100, argsLen, 0, 0)
-                    returndatacopy(0x100, 0, returndatasize())
-                    if iszero(okp) { revert(0x100, returndatasize()) }
-                    return(0x100, returndatasize())
+                    let okp, usedp := callPrecompile(min(budget, forwardGas(5000)), target, argsLen)
+                    endInner(okp, returndatasize(), usedp)
                 }
                 let phys := physOf(target)
-                if iszero(phys) { return(0, 0) }
-                let ok := runCallee(f, b, phys, native, argsLen, 5000)
-                returndatacopy(0x100, 0, returndatasize())
-                if iszero(ok) { revert(0x100, returndatasize()) }
-                return(0x100, returndatasize())
+                if iszero(phys) { endInner(1, 0, 0) }
+                let ok := runCallee(f, b, phys, argsLen, 5000)
+                let dataLen, used := calleeUsed(budget)
+                endInner(ok, dataLen, used)
             }
 
             /// Writes OVM frame f (at b, returned) for call `op` from the frame at `cur` to `target`:
@@ -411,9 +486,7 @@ contract ExecutionManager {
                     tstore(add(b, F_VALUE()), 0)
                     tstore(add(b, F_STATIC()), 1)
                 }
-                // The native callee gets min(requested, 63/64 of what its caller has left), plus the
-                // stipend: at most its request and its caller's own budget, which the meter needs.
-                tstore(add(b, F_BUDGET()), min(budget, add(tload(add(cur, F_BUDGET())), 2300)))
+                tstore(add(b, F_BUDGET()), budget)
             }
 
             /// The value a call from the frame at `cur` moves, and the accounts it touches, natively
@@ -428,13 +501,13 @@ contract ExecutionManager {
             }
 
             /// Runs code contract `phys` as the open frame f (at b), on the arguments at
-            /// [0x100, 0x100 + argsLen), keeping 1/128 of this frame's gas and `reserve` for the work
-            /// after it.
-            function runCallee(f, b, phys, native, argsLen, reserve) -> ok {
+            /// [0x100, 0x100 + argsLen), keeping 1/128 of this frame's physical gas and `reserve`
+            /// for the work after it.
+            function runCallee(f, b, phys, argsLen, reserve) -> ok {
                 tstore(add(b, F_PHYS()), phys)
                 tstore(add(b, F_RDSIZE()), 0)
                 tstore(T_FRAMES(), add(f, 1))
-                ok := call(min(gasCap(native), forwardGasKeeping(reserve, 128)), phys, 0, 0x100, argsLen, 0, 0)
+                ok := call(forwardGasKeeping(reserve, 128), phys, 0, 0x100, argsLen, 0, 0)
                 tstore(T_FRAMES(), f)
             }
 
@@ -480,12 +553,13 @@ contract ExecutionManager {
                 a := toAddress(keccak256(0x0b, 85))
             }
 
-            /// op 0x24 CREATE / 0x25 CREATE2 from the frame at `cur`.
+            /// op 0x24 CREATE / 0x25 CREATE2 from the frame at `cur`. Words: value, salt, the
+            /// creator's budget cap (63/64 of its meter); then the initcode.
             function ovmCreate(cur, op, keep) {
                 if isStatic(cur) { fail() }
                 let value := word(0)
                 let salt := word(1)
-                let codeLen := sub(calldatasize(), 65)
+                let codeLen := sub(calldatasize(), 97)
                 if gt(codeLen, 49152) { fail() } // EIP-3860: an exceptional halt of the creator
                 let callerFrame := sub(frames(), 1)
                 let me := self(cur)
@@ -495,53 +569,56 @@ contract ExecutionManager {
                 if gt(frames(), MAX_DEPTH_INDEX()) { cannot := 1 }
                 if cannot {
                     tstore(add(cur, F_RDSIZE()), 0)
-                    mstore(0, 0)
-                    return(0, 32)
+                    replyWithReturnData(0, 0, 0)
                 }
                 setNonce(me, add(nonce, 1)) // EIP-161: bumped whether or not the create succeeds
                 let target := 0
                 switch op
                 case 0x24 { target := createAddress(me, nonce) }
                 default {
-                    calldatacopy(0x100, 65, codeLen)
+                    calldatacopy(0x100, 97, codeLen)
                     let codeHash := keccak256(0x100, codeLen)
                     target := create2Address(me, salt, codeHash)
                 }
-                let ok := innerCreateCall(me, target, value, 65, codeLen)
+                let budget := min(word(2), tload(add(cur, F_BUDGET())))
+                let ok := innerCreateCall(me, target, value, budget, 97, codeLen)
+                let dataLen, used := innerUsed(budget)
                 if ok {
                     // A successful create leaves no return data.
                     tstore(add(cur, F_RDSIZE()), 0)
-                    mstore(0, target)
-                    return(0, 32)
+                    replyWithReturnData(target, used, 0)
                 }
-                keepReturnData(cur, callerFrame, keep)
-                replyWithReturnData(0)
+                keepReturnData(cur, callerFrame, keep, dataLen)
+                replyWithReturnData(0, used, dataLen)
             }
 
-            /// Calls the inner create frame (0xe1 || creator || target || value || initcode).
-            function innerCreateCall(creator, target, value, codeOffset, codeLen) -> ok {
+            /// Calls the inner create frame (0xe1 || creator || target || value || budget || initcode).
+            function innerCreateCall(creator, target, value, budget, codeOffset, codeLen) -> ok {
                 mstore8(0x100, 0xe1)
                 mstore(0x101, creator)
                 mstore(0x121, target)
                 mstore(0x141, value)
-                calldatacopy(0x161, codeOffset, codeLen)
-                ok := call(forwardGasKeeping(40000, reserveDivisor()), address(), 0, 0x100, add(0x61, codeLen), 0, 0)
+                mstore(0x161, budget)
+                calldatacopy(0x181, codeOffset, codeLen)
+                ok := call(forwardGasKeeping(40000, reserveDivisor()), address(), 0, 0x100, add(0x81, codeLen), 0, 0)
             }
 
             /// op 0xe1 (from the EM itself): a creation, all of whose effects roll back together.
-            /// Returns the original runtime code on success.
+            /// Returns the original runtime code, or reverts with the constructor's revert data, and
+            /// either way the native gas the constructor used (`endInner`).
             function innerCreate() {
                 let creator := word(0)
                 let target := word(1)
                 let value := word(2)
-                let codeLen := sub(calldatasize(), 97)
-                // Collision: the address has a nonce or code.
+                let budget := word(3)
+                let codeLen := sub(calldatasize(), 129)
+                // Collision: the address has a nonce or code (a halt: the whole budget is used).
                 if or(gt(nonceOf(target), 0), gt(codeSizeOf(target), 0)) { fail() }
                 transfer(creator, target, value)
                 setNonce(target, 1)
                 markCreated(target)
                 // Transpile the initcode (init mode) with the built-in.
-                calldatacopy(0x100, 97, codeLen)
+                calldatacopy(0x100, 129, codeLen)
                 if iszero(staticcall(gas(), TRANSPILE_INIT(), 0x100, codeLen, 0, 0)) { fail() }
                 let initLen := returndatasize()
                 returndatacopy(0x100, 0, initLen)
@@ -559,8 +636,8 @@ contract ExecutionManager {
                 tstore(add(b, F_STATIC()), 0)
                 tstore(add(b, F_PHYS()), phys)
                 tstore(add(b, F_RDSIZE()), 0)
-                // A native creation gets 63/64 of what its creator has left: at most its budget.
-                tstore(add(b, F_BUDGET()), tload(add(frame(sub(f, 1)), F_BUDGET())))
+                tstore(add(b, F_BUDGET()), budget)
+                tstore(add(b, F_METER_LEFT()), 0)
                 tstore(T_FRAMES(), add(f, 1))
                 // The deploy frame spends whatever it is given on CREATE2; this frame keeps a reserve.
                 mstore8(0xe0, 0xe2)
@@ -571,8 +648,9 @@ contract ExecutionManager {
                 let ok := call(forwardGas(30000), address(), 0, 0xe0, add(33, initLen), 0, 0)
                 tstore(T_FRAMES(), f)
                 if iszero(ok) {
-                    returndatacopy(0x100, 0, returndatasize())
-                    revert(0x100, returndatasize())
+                    // The constructor's revert data and meter, or nothing (it halted).
+                    let dataLen, used := calleeUsed(budget)
+                    endInner(0, dataLen, used)
                 }
                 returndatacopy(0, 0, 32)
                 let deployed := mload(0)
@@ -580,14 +658,16 @@ contract ExecutionManager {
                 switch extcodesize(phys)
                 case 0 { setCode(target, 0) }
                 default { setCode(target, phys) }
-                // Reply the original runtime code.
+                // Reply the original runtime code, and what the constructor used (it reported its
+                // meter before it returned).
                 let len := codeSizeOf(target)
                 if len {
                     extcodecopy(phys, 0, 0, 12)
                     let start := shr(224, mload(1))
                     extcodecopy(phys, 0x100, start, len)
                 }
-                return(0x100, len)
+                mstore(add(0x100, len), sub(budget, min(tload(add(b, F_METER_LEFT())), budget)))
+                return(0x100, add(len, 32))
             }
 
             /// op 0xe2 (from the EM itself): CREATE2 of the transpiled initcode with all its gas.
@@ -713,12 +793,15 @@ contract ExecutionManager {
                 g := add(g, add(mul(2400, accessAddresses), mul(1900, accessKeys)))
             }
 
-            /// op 0xf1: a transaction. Words: 0 sender, 1 to, 2 is-create, 3 value, 4 gas limit,
-            /// 5 effective gas price, 6 upfront balance required (gas limit x max fee + blob fees),
-            /// 7 upfront charge (gas limit x effective price + blob fee), 8 access-list addresses,
-            /// 9 access-list keys, 10 nonce, 11 coinbase, 12 timestamp, 13 number, 14 prevrandao,
-            /// 15 block gas limit, 16 chain id, 17 base fee, 18 blob base fee, 19 blob count,
-            /// then the blob hashes, then the data.
+            /// op 0xf1: a transaction the sequencer admitted (it checked everything that needs no
+            /// state, in the EVM's order: chain id, fees, blobs, gas against the block, initcode
+            /// size, the transaction's nonce). Words: 0 sender, 1 to, 2 is-create, 3 value,
+            /// 4 gas limit, 5 effective gas price, 6 upfront balance required (gas limit x max fee +
+            /// blob fees + value), 7 upfront charge (gas limit x effective price + blob fee),
+            /// 8 access-list addresses, 9 access-list keys, 10 nonce, 11 coinbase, 12 timestamp,
+            /// 13 number, 14 prevrandao, 15 block gas limit, 16 chain id, 17 base fee,
+            /// 18 blob base fee, 19 blob count, 20 the required balance overflows, then the blob
+            /// hashes, then the data.
             /// Reply: status (0 rejected, 1 success, 2 failure), rejection code or created address,
             /// top frame self-destructed, then the output.
             function runTx() {
@@ -728,19 +811,17 @@ contract ExecutionManager {
                 let value := word(3)
                 let gasLimit := word(4)
                 let nblobs := word(19)
-                let dataStart := add(1, mul(add(20, nblobs), 32))
+                let dataStart := add(1, mul(add(21, nblobs), 32))
                 let dataLen := sub(calldatasize(), dataStart)
-                // Validation, in the EVM's order.
-                if and(isCreate, gt(dataLen, 49152)) { rejectTx(2) }
+                // Validation of what needs state, in the EVM's order.
                 let intrinsic := intrinsicGas(isCreate, dataStart, dataLen, word(8), word(9))
                 if gt(intrinsic, gasLimit) { rejectTx(1) }
                 if codeSizeOf(sender) { rejectTx(3) }
                 let nonce := nonceOf(sender)
-                if eq(nonce, 0xffffffffffffffff) { rejectTx(6) }
                 if gt(word(10), nonce) { rejectTx(4) }
                 if lt(word(10), nonce) { rejectTx(5) }
-                let required := add(word(6), value)
-                if or(lt(required, value), lt(balanceOf(sender), required)) { rejectTx(7) }
+                if word(20) { rejectTx(8) }
+                if lt(balanceOf(sender), word(6)) { rejectTx(7) }
 
                 tstore(T_ORIGIN(), sender)
                 tstore(T_GASPRICE(), word(5))
@@ -753,7 +834,7 @@ contract ExecutionManager {
                 tstore(T_BASEFEE(), word(17))
                 tstore(T_BLOBBASEFEE(), word(18))
                 tstore(T_NBLOBS(), nblobs)
-                for { let i := 0 } lt(i, nblobs) { i := add(i, 1) } { tstore(add(0x100, i), word(add(20, i))) }
+                for { let i := 0 } lt(i, nblobs) { i := add(i, 1) } { tstore(add(0x100, i), word(add(21, i))) }
 
                 // Frame 0 is the sender.
                 let b := frame(0)
@@ -773,31 +854,38 @@ contract ExecutionManager {
 
                 let ok := 0
                 let created := 0
+                let budget := sub(gasLimit, intrinsic)
                 switch isCreate
                 case 0 {
                     mstore8(0x100, 0xe0)
                     mstore(0x101, 0x20)
                     mstore(0x121, to)
                     mstore(0x141, value)
-                    mstore(0x161, sub(gasLimit, intrinsic))
-                    mstore(0x181, sub(gasLimit, intrinsic))
-                    calldatacopy(0x1a1, dataStart, dataLen)
-                    ok := call(forwardGasKeeping(1000000, 8), address(), 0, 0x100, add(0xa1, dataLen), 0, 0)
+                    mstore(0x161, budget)
+                    calldatacopy(0x181, dataStart, dataLen)
+                    ok := call(forwardGasKeeping(1000000, 8), address(), 0, 0x100, add(0x81, dataLen), 0, 0)
                 }
                 default {
                     created := createAddress(sender, nonce)
-                    ok := innerCreateCall(sender, created, value, dataStart, dataLen)
+                    ok := innerCreateCall(sender, created, value, budget, dataStart, dataLen)
                     if iszero(ok) { created := 0 }
                 }
-                let outLen := returndatasize()
+                let outLen, used := innerUsed(budget)
                 returndatacopy(0x400, 0, outLen)
-                // End of transaction (the calls above kept 1/8 of the gas for this): EIP-6780 destructions, then EIP-161 clearing of touched empties.
+                // Post-execution (the calls above kept 1/8 of the gas for this). The EVM touches the
+                // coinbase when it pays the tip, even a zero tip: the OVM pays no fees but touches it.
+                touch(word(11))
+                // EIP-6780 destructions, then EIP-161 clearing of touched empties, 0x03 included
+                // when a reverted frame touched it.
                 let n := tload(T_DESTROY_LEN())
                 for { let i := 0 } lt(i, n) { i := add(i, 1) } { destroy(tload(add(0x300000, i))) }
                 n := tload(T_TOUCHED_LEN())
                 for { let i := 0 } lt(i, n) { i := add(i, 1) } {
                     let a := tload(add(0x200000, i))
                     if and(existsOf(a), isEmpty(a)) { destroy(a) }
+                }
+                if touchedPhysically(RIPEMD160()) {
+                    if and(existsOf(RIPEMD160()), isEmpty(RIPEMD160())) { destroy(RIPEMD160()) }
                 }
                 // Fees are the one thing the OVM does not charge: the upfront charge goes back.
                 if upfront {
@@ -884,6 +972,10 @@ contract ExecutionManager {
                 case 0x12 { log(cur, 2) }
                 case 0x13 { log(cur, 3) }
                 case 0x14 { log(cur, 4) }
+                case 0x28 { // a constructor reports its meter as it returns
+                    tstore(add(cur, F_METER_LEFT()), word(0))
+                    return(0, 0)
+                }
                 case 0x24 { ovmCreate(cur, 0x24, 0) }
                 case 0x25 { ovmCreate(cur, 0x25, 0) }
                 case 0x64 { ovmCreate(cur, 0x24, KEEP()) }

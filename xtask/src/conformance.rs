@@ -193,7 +193,7 @@ fn differential_job(case: &Case, setup: &Setup, all_gas_facts: bool) -> JobOutco
     };
     let ovm_time = clock.elapsed();
     let clock = Instant::now();
-    let differences = match ovm_compare::fees(case, setup) {
+    let differences = match ovm_compare::fees(setup) {
         Some(fees) => ovm_compare::compare(&native, &ovm, &fees),
         None => Vec::new(),
     };

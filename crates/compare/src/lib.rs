@@ -20,8 +20,6 @@ pub struct Fees {
     pub priority_price: U256,
     /// Blob gas x blob base fee, burnt.
     pub blob_fee: U256,
-    /// The coinbase existed before the transaction.
-    pub coinbase_existed: bool,
 }
 
 /// One field that differs.
@@ -39,7 +37,9 @@ impl fmt::Display for Difference {
     }
 }
 
-/// The reference post-state as it would be without fee payment.
+/// The reference post-state as it would be without fee payment: the sender pays nothing, and the
+/// coinbase earns a zero tip. The EVM touches the coinbase when it pays the tip, even a zero one, so
+/// a coinbase left empty without its tip is removed (EIP-161), whether or not it existed before.
 pub fn without_fees(outcome: &Outcome, fees: &Fees) -> PostState {
     let mut state = outcome.post_state.clone();
     let Some(execution) = outcome.execution() else { return state };
@@ -49,8 +49,7 @@ pub fn without_fees(outcome: &Outcome, fees: &Fees) -> PostState {
     }
     if let Some(coinbase) = state.get_mut(&fees.coinbase) {
         coinbase.balance = coinbase.balance.saturating_sub(gas * fees.priority_price);
-        let empty = coinbase.balance.is_zero() && coinbase.nonce == 0 && coinbase.code.is_empty();
-        if empty && !fees.coinbase_existed {
+        if coinbase.balance.is_zero() && coinbase.nonce == 0 && coinbase.code.is_empty() {
             state.remove(&fees.coinbase);
         }
     }
@@ -126,7 +125,7 @@ fn validity(tx: &TxOutcome) -> String {
 }
 
 /// The fee terms of a case's transaction (none for a transaction that cannot be encoded).
-pub fn fees(case: &ovm_fixture::Case, setup: &ovm_fixture::Setup) -> Option<Fees> {
+pub fn fees(setup: &ovm_fixture::Setup) -> Option<Fees> {
     let tx = setup.tx.as_ref().ok()?;
     let effective = setup.effective_gas_price()?;
     Some(Fees {
@@ -135,7 +134,6 @@ pub fn fees(case: &ovm_fixture::Case, setup: &ovm_fixture::Setup) -> Option<Fees
         effective_price: U256::from(effective),
         priority_price: U256::from(effective.saturating_sub(u128::from(setup.block.basefee))),
         blob_fee: U256::from(setup.blob_gas()) * U256::from(setup.blob_gas_price()),
-        coinbase_existed: case.unit.test.pre.contains_key(&setup.block.beneficiary),
     })
 }
 

@@ -6,7 +6,8 @@
 //!   OVM depth);
 //! - no 63/64 gas retention (the EM applies its own);
 //! - stack headroom for the transpiled code's temporaries, with STACKGUARD enforcing the native limit,
-//!   and SIZEHALT naming an EIP-170 failure as revm does.
+//!   and SIZEHALT naming an EIP-170 failure as revm does;
+//! - an exceptional halt of a nested frame gives its unused physical gas back to its caller.
 
 use ovm_transpiler::{layout, transpile, Mode};
 use revm::{
@@ -43,6 +44,7 @@ pub const EM: Address = Address::new(layout::EM_ADDRESS);
 pub const TRANSPILE_RUNTIME: Address = Address::new(layout::TRANSPILE_RUNTIME_ADDRESS);
 pub const TRANSPILE_INIT: Address = Address::new(layout::TRANSPILE_INIT_ADDRESS);
 pub const CONTEXT: Address = Address::new(layout::CONTEXT_ADDRESS);
+pub const TOUCH: Address = Address::new(layout::TOUCH_ADDRESS);
 /// The only account the EM accepts genesis, transactions and dumps from.
 pub const SEQUENCER: Address = Address::new([0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10]);
 
@@ -216,6 +218,7 @@ impl L2Precompiles {
         warm.insert(TRANSPILE_RUNTIME);
         warm.insert(TRANSPILE_INIT);
         warm.insert(CONTEXT);
+        warm.insert(TOUCH);
         Self { eth, warm }
     }
 }
@@ -241,6 +244,40 @@ fn context_snapshot<CTX: ContextTr>(context: &mut CTX, inputs: &CallInputs) -> I
     words.extend([read(frame + t::F_BUDGET), U256::ZERO]);
     let out: Vec<u8> = words.iter().flat_map(|word| word.to_be_bytes::<32>()).collect();
     InterpreterResult::new(InstructionResult::Return, Bytes::from(out), gas)
+}
+
+/// Physical gas the TOUCH built-in charges.
+const TOUCH_GAS: u64 = 200;
+
+/// TOUCH: `0x01 || address word` touches that physical account; `0x00 || address word` answers
+/// whether it was touched in this physical transaction, as one word. Only the EM may ask. The
+/// layer-2 EVM's journal keeps a touch of `0x03` across reverts (revm's rule since the 2016
+/// RIPEMD-160 incident), so the EM records an OVM touch of `0x03` as a physical one and reads it back
+/// at the end of the transaction, even when the frame that made it reverted.
+fn touch<CTX: ContextTr<Journal: JournalTr<State = EvmState>>>(context: &mut CTX, inputs: &CallInputs) -> InterpreterResult {
+    let mut gas = Gas::new(inputs.gas_limit);
+    let input = inputs.input.bytes(context);
+    let request = match (input.len(), input.first()) {
+        (33, Some(&op @ (0 | 1))) => Some((op, Address::from_word(alloy_primitives::B256::from_slice(&input[1..])))),
+        _ => None,
+    };
+    let Some((op, address)) = request.filter(|_| inputs.caller == EM && gas.record_regular_cost(TOUCH_GAS)) else {
+        gas.spend_all();
+        return InterpreterResult::new(InstructionResult::PrecompileError, Bytes::new(), gas);
+    };
+    let journal = context.journal_mut();
+    let output = if op == 1 {
+        if journal.load_account(address).is_err() {
+            gas.spend_all();
+            return InterpreterResult::new(InstructionResult::PrecompileError, Bytes::new(), gas);
+        }
+        journal.touch_account(address);
+        Bytes::new()
+    } else {
+        let touched = journal.evm_state().get(&address).is_some_and(|account| account.is_touched());
+        Bytes::from(U256::from(touched as u8).to_be_bytes_vec())
+    };
+    InterpreterResult::new(InstructionResult::Return, output, gas)
 }
 
 /// `transpile`, remembering the thread's recent results: the same constructor and runtime code is
@@ -271,7 +308,7 @@ fn builtin_gas(len: usize) -> u64 {
     3000 + 30 * len as u64
 }
 
-impl<CTX: ContextTr> PrecompileProvider<CTX> for L2Precompiles {
+impl<CTX: ContextTr<Journal: JournalTr<State = EvmState>>> PrecompileProvider<CTX> for L2Precompiles {
     type Output = InterpreterResult;
 
     fn set_spec(&mut self, spec: <CTX::Cfg as revm::context_interface::Cfg>::Spec) -> bool {
@@ -283,6 +320,7 @@ impl<CTX: ContextTr> PrecompileProvider<CTX> for L2Precompiles {
             a if a == TRANSPILE_RUNTIME => Mode::Runtime,
             a if a == TRANSPILE_INIT => Mode::Init,
             a if a == CONTEXT => return Ok(Some(context_snapshot(context, inputs))),
+            a if a == TOUCH => return Ok(Some(touch(context, inputs))),
             _ => return self.eth.run(context, inputs),
         };
         let code = inputs.input.bytes(context);
@@ -327,6 +365,8 @@ struct TopFrame {
     open: Vec<bool>,
     seen: bool,
     result: Option<InstructionResult>,
+    /// The top frame ended with STOP: its trailer has `METER_STOPPED_BIT` set.
+    stopped: bool,
 }
 
 impl TopFrame {
@@ -338,14 +378,21 @@ impl TopFrame {
         };
         let is_top = !self.seen
             && caller == EM
-            && target.is_none_or(|t| t != EM && t != TRANSPILE_INIT && t != TRANSPILE_RUNTIME);
+            && target.is_none_or(|t| t != EM && t != TRANSPILE_INIT && t != TRANSPILE_RUNTIME && t != TOUCH);
         self.seen |= is_top;
         self.open.push(is_top);
     }
 
     fn leave(&mut self, result: &FrameResult) {
         if self.open.pop() == Some(true) {
-            self.result = Some(result.instruction_result());
+            let interpreted = match result {
+                FrameResult::Call(call) => &call.result,
+                FrameResult::Create(create) => &create.result,
+            };
+            self.result = Some(interpreted.result);
+            let trailer = interpreted.output.len().checked_sub(layout::METER_TRAILER_LEN);
+            let flag_byte = 31 - layout::METER_STOPPED_BIT as usize / 8;
+            self.stopped = trailer.is_some_and(|at| interpreted.output[at + flag_byte] & 0x80 != 0);
         }
     }
 }
@@ -374,6 +421,22 @@ where
         let init = |evm: &mut EVM, init| Ok(finished(evm.frame_init(init)?));
         exec_loop(&mut self.top, evm, first, init, |evm| Ok(evm.frame_run()?))
     }
+}
+
+/// Modification 7: a nested frame's exceptional halt returns to its caller as a revert without
+/// output, so the caller gets the frame's unused physical gas back. Native gas is the meter's and
+/// the EM's business; physical gas only bounds work, and a halting frame must not take its caller's
+/// share with it (ARCHITECTURE.md, "Physical gas"). Out-of-gas halts have nothing left anyway.
+fn keep_unused_gas(mut result: FrameResult) -> FrameResult {
+    let interpreted = match &mut result {
+        FrameResult::Call(call) => &mut call.result,
+        FrameResult::Create(create) => &mut create.result,
+    };
+    if interpreted.result.is_halt() {
+        interpreted.result = InstructionResult::Revert;
+        interpreted.output = Bytes::new();
+    }
+    result
 }
 
 /// The result of a frame that ended as soon as it was initialized (a precompile, a failed call).
@@ -414,6 +477,7 @@ where
             ItemOrResult::Result(result) => result,
         };
         top.leave(&result);
+        let result = if top.open.is_empty() { result } else { keep_unused_gas(result) };
         if let Some(result) = evm.frame_return_result(result)? {
             return Ok(result);
         }
@@ -441,6 +505,8 @@ where
 pub struct PhysicalRun {
     pub result: ExecutionResult,
     pub top_frame: Option<InstructionResult>,
+    /// The top OVM frame ended with STOP (rather than RETURN).
+    pub top_stopped: bool,
 }
 
 /// What becomes of a physical transaction's state changes.
@@ -496,5 +562,5 @@ where
     if result.is_ok() && changes == Changes::Commit {
         evm.ctx.db_mut().commit(state);
     }
-    result.map(|result| PhysicalRun { result, top_frame: handler.top.result })
+    result.map(|result| PhysicalRun { result, top_frame: handler.top.result, top_stopped: handler.top.stopped })
 }

@@ -15,7 +15,7 @@ mod receipt;
 mod sequencer;
 mod trace;
 
-pub use evm::{CONTEXT, EM, SEQUENCER, TRANSPILE_INIT, TRANSPILE_RUNTIME};
+pub use evm::{CONTEXT, EM, SEQUENCER, TOUCH, TRANSPILE_INIT, TRANSPILE_RUNTIME};
 pub use profile::{CallCounts, OpCost, RequestProfile};
 pub use receipt::{signed_transaction, TxHashes};
 pub use trace::OriginalPcTracer;
@@ -33,11 +33,11 @@ use revm::{
 };
 use std::sync::OnceLock;
 
-/// Physical gas for one layer-2 transaction: generous, so that transpilation overhead alone never
-/// runs a frame out of gas, and bounded, so that a loop running to out-of-gas ends.
-pub fn physical_gas(native_gas_limit: u64) -> u64 {
-    native_gas_limit.saturating_mul(16).saturating_add(50_000_000).min(1 << 62)
-}
+/// Physical gas for one layer-2 transaction, whatever its native gas limit. The gas meter bounds the
+/// work (it stops a frame where native gas runs out), halts give their unused physical gas back, and
+/// no program can spend this much in feasible time, so no frame runs out of physical gas where it
+/// did not run out of native gas (ARCHITECTURE.md, "Physical gas").
+pub const PHYSICAL_GAS: u64 = 1 << 62;
 
 /// Runs cases through the ExecutionManager.
 #[derive(Clone, Copy, Debug, Default)]
@@ -94,8 +94,7 @@ impl L2Backend {
         let request = tx.encode();
         let hashes = signed_transaction(case, setup)
             .map(|signed| TxHashes { original: keccak256(&signed), internal: keccak256(&request) });
-        let native_gas = setup.tx.as_ref().map(|t| t.gas_limit).unwrap_or_default();
-        let run = chain.call(request, physical_gas(native_gas), inspector)?;
+        let run = chain.call(request, PHYSICAL_GAS, inspector)?;
         let tx = chain.transaction_outcome(run, tx.is_create)?;
         let post_state = chain.dump()?;
         Ok((Outcome { tx, post_state }, hashes))
@@ -250,7 +249,7 @@ impl Chain {
             match (top_selfdestructed.is_zero() || is_create, top_frame) {
                 _ if is_create => Status::Return,
                 (false, _) => Status::SelfDestruct,
-                (true, Some(InstructionResult::Return)) => Status::Return,
+                (true, Some(InstructionResult::Return)) if !run.top_stopped => Status::Return,
                 (true, _) => Status::Stop,
             }
         } else {

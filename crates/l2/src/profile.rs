@@ -2,7 +2,7 @@
 //! kind costs, the instructions of transpiled code, and the physical calls by kind. This is what
 //! `cargo xtask em-profile` adds up over the vectors; it is how the EM's hot paths are found.
 
-use crate::{CONTEXT, EM, TRANSPILE_INIT, TRANSPILE_RUNTIME};
+use crate::{CONTEXT, EM, TOUCH, TRANSPILE_INIT, TRANSPILE_RUNTIME};
 use revm::{
     context_interface::{ContextTr, LocalContextTr},
     interpreter::{
@@ -104,7 +104,7 @@ impl<CTX: ContextTr> Inspector<CTX> for Profiler {
             calls.em += 1;
             first_input_byte(context, &inputs.input)
         } else {
-            if [TRANSPILE_RUNTIME, TRANSPILE_INIT, CONTEXT].contains(&target) {
+            if [TRANSPILE_RUNTIME, TRANSPILE_INIT, CONTEXT, TOUCH].contains(&target) {
                 calls.built_ins += 1;
             } else if Precompiles::cancun().contains(&target) {
                 calls.precompiles += 1;

@@ -1,7 +1,14 @@
-//! The sequencer: admits a signed transaction (the envelope checks no contract can make: fee
-//! fields against the block, blob fields, gas against the block) and wraps it in the EM's entry.
-//! The checks that depend on layer-2 state (nonce, balance, sender code, intrinsic gas, initcode
-//! size) are the EM's own.
+//! The sequencer: admits a signed transaction (the checks that need no layer-2 state) and wraps it
+//! in the EM's transaction request.
+//!
+//! Rejections come in the EVM's order (revm 43.0.3: `validate_tx_env`, then the intrinsic gas, then
+//! the state checks), so that a transaction with several faults is rejected for the same one as
+//! natively. The sequencer checks, in order: chain id; fee fields (legacy and EIP-2930: gas price
+//! against the base fee; EIP-1559 and EIP-4844: priority fee against max fee, then max fee against
+//! the base fee); a set-code transaction (not in Cancun); the blob fields (blob fee, then count
+//! zero, versions, too many); the gas limit against the block's; the initcode size of a creation;
+//! a transaction nonce of 2^64 - 1 (EIP-2681). The EM then checks what needs layer-2 state, in
+//! order: intrinsic gas, sender code (EIP-3607), nonce, the required balance (overflow first).
 
 use alloy_primitives::{Bytes, B256, U256};
 use ovm_backend::TxOutcome;
@@ -9,19 +16,66 @@ use ovm_fixture::Setup;
 use revm::{context::TxEnv, primitives::TxKind};
 
 const MAX_BLOBS_CANCUN: usize = 6;
+const MAX_INITCODE_LEN: usize = ovm_transpiler::layout::MAX_INITCODE_LEN;
 
-/// A transaction the sequencer admitted, as the EM's `0xf1` request.
-pub struct Admitted {
+/// The EM's transaction request (op `0xf1`), field by field, in the order the EM reads its words.
+pub struct TxRequest {
+    pub sender: U256,
+    /// The recipient, 0 for a creation.
+    pub to: U256,
     pub is_create: bool,
-    words: Vec<U256>,
-    blob_hashes: Vec<B256>,
-    data: Bytes,
+    pub value: U256,
+    pub gas_limit: U256,
+    pub effective_gas_price: U256,
+    /// The balance the sender must have: gas limit x max fee + blob gas x max blob fee + value.
+    pub required_balance: U256,
+    /// What the sender pays up front: gas limit x effective price + blob gas x blob base fee.
+    pub upfront_charge: U256,
+    pub access_list_addresses: U256,
+    pub access_list_keys: U256,
+    pub nonce: U256,
+    pub coinbase: U256,
+    pub timestamp: U256,
+    pub number: U256,
+    pub prevrandao: U256,
+    pub block_gas_limit: U256,
+    pub chain_id: U256,
+    pub base_fee: U256,
+    pub blob_base_fee: U256,
+    /// The required balance does not fit in 256 bits (`GASLIMIT_PRICE_PRODUCT_OVERFLOW`).
+    pub required_balance_overflows: bool,
+    pub blob_hashes: Vec<B256>,
+    pub data: Bytes,
 }
 
-impl Admitted {
+impl TxRequest {
+    /// `0xf1 || words 0..=20 || blob hashes || data` (word 19 is the blob count).
     pub fn encode(&self) -> Bytes {
+        let words = [
+            self.sender,
+            self.to,
+            U256::from(self.is_create as u8),
+            self.value,
+            self.gas_limit,
+            self.effective_gas_price,
+            self.required_balance,
+            self.upfront_charge,
+            self.access_list_addresses,
+            self.access_list_keys,
+            self.nonce,
+            self.coinbase,
+            self.timestamp,
+            self.number,
+            self.prevrandao,
+            self.block_gas_limit,
+            self.chain_id,
+            self.base_fee,
+            self.blob_base_fee,
+            U256::from(self.blob_hashes.len()),
+            U256::from(self.required_balance_overflows as u8),
+        ];
         let mut out = vec![0xf1];
-        for word in &self.words {
+        for word in &words {
             out.extend_from_slice(&word.to_be_bytes::<32>());
         }
         for hash in &self.blob_hashes {
@@ -40,18 +94,18 @@ fn reject(kind: &str, detail: impl Into<String>) -> TxOutcome {
 pub fn rejection(code: u64) -> TxOutcome {
     let kind = match code {
         1 => "INTRINSIC_GAS_TOO_LOW",
-        2 => "INITCODE_SIZE_EXCEEDED",
         3 => "SENDER_NOT_EOA",
         4 => "NONCE_MISMATCH_TOO_HIGH",
         5 => "NONCE_MISMATCH_TOO_LOW",
-        6 => "NONCE_IS_MAX",
         7 => "INSUFFICIENT_ACCOUNT_FUNDS",
+        8 => "GASLIMIT_PRICE_PRODUCT_OVERFLOW",
         _ => "UNKNOWN",
     };
     reject(kind, format!("rejected by the ExecutionManager (code {code})"))
 }
 
-pub fn admit(setup: &Setup) -> Result<Admitted, TxOutcome> {
+/// The sequencer's checks, in the EVM's order; the transaction as the EM's request if they pass.
+pub fn admit(setup: &Setup) -> Result<TxRequest, TxOutcome> {
     let tx: &TxEnv = match &setup.tx {
         Ok(tx) => tx,
         Err(rejected) => {
@@ -59,73 +113,92 @@ pub fn admit(setup: &Setup) -> Result<Admitted, TxOutcome> {
         }
     };
     let block = &setup.block;
-    if tx.gas_limit > block.gas_limit {
-        return Err(reject("GAS_ALLOWANCE_EXCEEDED", "gas limit above the block's"));
-    }
-    let base_fee = u128::from(block.basefee);
-    let is_dynamic = tx.tx_type >= 2;
-    if is_dynamic {
-        let priority = tx.gas_priority_fee.unwrap_or_default();
-        if priority > tx.gas_price {
-            return Err(reject("PRIORITY_GREATER_THAN_MAX_FEE_PER_GAS", "priority fee above max fee"));
-        }
-    }
-    if tx.gas_price < base_fee {
-        return Err(reject("INSUFFICIENT_MAX_FEE_PER_GAS", "max fee below the base fee"));
-    }
     if tx.chain_id.is_some_and(|id| id != setup.cfg.chain_id) {
         return Err(reject("INVALID_CHAINID", "wrong chain id"));
     }
+    let base_fee = u128::from(block.basefee);
+    match tx.tx_type {
+        0 | 1 => {
+            if tx.gas_price < base_fee {
+                return Err(reject("INSUFFICIENT_MAX_FEE_PER_GAS", "gas price below the base fee"));
+            }
+        }
+        2 | 3 => {
+            if tx.gas_priority_fee.unwrap_or_default() > tx.gas_price {
+                return Err(reject("PRIORITY_GREATER_THAN_MAX_FEE_PER_GAS", "priority fee above max fee"));
+            }
+            if tx.gas_price < base_fee {
+                return Err(reject("INSUFFICIENT_MAX_FEE_PER_GAS", "max fee below the base fee"));
+            }
+        }
+        4 => return Err(reject("TYPE_4_TX_PRE_FORK", "set-code transactions begin with Prague")),
+        other => return Err(reject("UNKNOWN", format!("transaction type {other}"))),
+    }
     let blob_gas_price = setup.blob_gas_price();
     if tx.tx_type == 3 {
-        if matches!(tx.kind, TxKind::Create) {
-            return Err(reject("TYPE_3_TX_CONTRACT_CREATION", "blob transaction creating"));
+        if blob_gas_price > tx.max_fee_per_blob_gas {
+            return Err(reject("INSUFFICIENT_MAX_FEE_PER_BLOB_GAS", "max blob fee below the blob base fee"));
         }
         if tx.blob_hashes.is_empty() {
             return Err(reject("TYPE_3_TX_ZERO_BLOBS", "blob transaction without blobs"));
         }
-        if tx.blob_hashes.len() > MAX_BLOBS_CANCUN {
-            return Err(reject("TYPE_3_TX_BLOB_COUNT_EXCEEDED", "too many blobs"));
-        }
         if tx.blob_hashes.iter().any(|h| h[0] != 0x01) {
             return Err(reject("TYPE_3_TX_INVALID_BLOB_VERSIONED_HASH", "blob hash version is not 0x01"));
         }
-        if tx.max_fee_per_blob_gas < blob_gas_price {
-            return Err(reject("INSUFFICIENT_MAX_FEE_PER_BLOB_GAS", "max blob fee below the blob base fee"));
+        if tx.blob_hashes.len() > MAX_BLOBS_CANCUN {
+            return Err(reject("TYPE_3_TX_BLOB_COUNT_EXCEEDED", "too many blobs"));
         }
     }
+    if tx.gas_limit > block.gas_limit {
+        return Err(reject("GAS_ALLOWANCE_EXCEEDED", "gas limit above the block's"));
+    }
+    if matches!(tx.kind, TxKind::Create) && tx.data.len() > MAX_INITCODE_LEN {
+        return Err(reject("INITCODE_SIZE_EXCEEDED", "initcode above EIP-3860's limit"));
+    }
+    if tx.nonce == u64::MAX {
+        return Err(reject("NONCE_IS_MAX", "transaction nonce 2^64 - 1 (EIP-2681)"));
+    }
+
     let effective_price = setup.effective_gas_price().unwrap_or(tx.gas_price);
-    let blob_gas = U256::from(setup.blob_gas());
-    let gas = U256::from(tx.gas_limit);
-    let required = gas * U256::from(tx.gas_price)
-        + blob_gas * U256::from(if tx.tx_type == 3 { tx.max_fee_per_blob_gas } else { 0 });
-    let charge = gas * U256::from(effective_price) + blob_gas * U256::from(blob_gas_price);
+    let blob_gas = setup.blob_gas();
+    let is_blob = tx.tx_type == 3;
+    // As revm's `max_balance_spending`: the gas part in 128 bits, then value and blob fee in 256.
+    let required = (tx.gas_limit as u128)
+        .checked_mul(tx.gas_price)
+        .and_then(|gas| U256::from(gas).checked_add(tx.value))
+        .and_then(|sum| match is_blob {
+            true => sum.checked_add(U256::from((blob_gas as u128).saturating_mul(tx.max_fee_per_blob_gas))),
+            false => Some(sum),
+        });
+    let upfront_charge = U256::from(tx.gas_limit) * U256::from(effective_price)
+        + U256::from(blob_gas) * U256::from(if is_blob { blob_gas_price } else { 0 });
     let access_keys: usize = tx.access_list.iter().map(|item| item.storage_keys.len()).sum();
     let (is_create, to) = match tx.kind {
         TxKind::Create => (true, U256::ZERO),
         TxKind::Call(to) => (false, U256::from_be_slice(to.as_slice())),
     };
-    let words = vec![
-        U256::from_be_slice(tx.caller.as_slice()),
+    Ok(TxRequest {
+        sender: U256::from_be_slice(tx.caller.as_slice()),
         to,
-        U256::from(is_create as u8),
-        tx.value,
-        gas,
-        U256::from(effective_price),
-        required,
-        charge,
-        U256::from(tx.access_list.len()),
-        U256::from(access_keys),
-        U256::from(tx.nonce),
-        U256::from_be_slice(block.beneficiary.as_slice()),
-        block.timestamp,
-        block.number,
-        block.prevrandao.map_or(U256::ZERO, |r| U256::from_be_bytes(r.0)),
-        U256::from(block.gas_limit),
-        U256::from(setup.cfg.chain_id),
-        U256::from(block.basefee),
-        U256::from(blob_gas_price),
-        U256::from(tx.blob_hashes.len()),
-    ];
-    Ok(Admitted { is_create, words, blob_hashes: tx.blob_hashes.clone(), data: tx.data.clone() })
+        is_create,
+        value: tx.value,
+        gas_limit: U256::from(tx.gas_limit),
+        effective_gas_price: U256::from(effective_price),
+        required_balance: required.unwrap_or(U256::MAX),
+        upfront_charge,
+        access_list_addresses: U256::from(tx.access_list.len()),
+        access_list_keys: U256::from(access_keys),
+        nonce: U256::from(tx.nonce),
+        coinbase: U256::from_be_slice(block.beneficiary.as_slice()),
+        timestamp: block.timestamp,
+        number: block.number,
+        prevrandao: block.prevrandao.map_or(U256::ZERO, |r| U256::from_be_bytes(r.0)),
+        block_gas_limit: U256::from(block.gas_limit),
+        chain_id: U256::from(setup.cfg.chain_id),
+        base_fee: U256::from(block.basefee),
+        blob_base_fee: U256::from(blob_gas_price),
+        required_balance_overflows: required.is_none(),
+        blob_hashes: tx.blob_hashes.clone(),
+        data: tx.data.clone(),
+    })
 }

@@ -172,6 +172,8 @@ struct Emitter<'p, 'c> {
     table: Label,
     original: Label,
     pc_map: Vec<(u32, u32)>,
+    /// End (exclusive) of the block being emitted.
+    block_end: usize,
 }
 
 impl<'p, 'c> Emitter<'p, 'c> {
@@ -191,6 +193,7 @@ impl<'p, 'c> Emitter<'p, 'c> {
             table,
             original,
             pc_map: Vec::with_capacity(program.instructions.len()),
+            block_end: 0,
         }
     }
 
@@ -226,6 +229,7 @@ impl<'p, 'c> Emitter<'p, 'c> {
     fn body(&mut self) -> Result<(), AssemblyError> {
         let mode = self.program.mode;
         for block in &self.program.blocks {
+            self.block_end = block.end;
             for i in block.first..block.end {
                 let ins = self.program.instructions[i];
                 self.pc_map.push((ins.pc, self.asm.len() as u32));
@@ -249,8 +253,21 @@ impl<'p, 'c> Emitter<'p, 'c> {
             }
         }
         // Falling off the end of the original code stops, as natively.
-        self.asm.op(STOP);
+        self.stop();
         Ok(())
+    }
+
+    /// A successful end without data (STOP, falling off the end, after SELFDESTRUCT). Runtime code
+    /// returns its meter, flagged as a STOP, as the trailer; a constructor reports its meter to
+    /// the EM and stops, so that it deploys empty code.
+    fn stop(&mut self) {
+        let routine = match self.program.mode {
+            Mode::Runtime => Routine::Stop,
+            Mode::Init => Routine::InitStop,
+        };
+        let routine = self.routines.label(&mut self.asm, routine);
+        self.asm.push_label(routine);
+        self.asm.op(JUMP);
     }
 
     /// A block's JUMPDEST (if any) and then its STACKGUARD.
@@ -283,13 +300,7 @@ impl<'p, 'c> Emitter<'p, 'c> {
     /// Charging a whole segment up front is exact for the outcome: running out of gas anywhere in
     /// it ends the frame the same way.
     fn charge_segment(&mut self, from: usize, end: usize) {
-        let mut cost = 0u64;
-        for ins in &self.program.instructions[from..end] {
-            cost += min_gas(ins.opcode);
-            if has_routine(ins.opcode, self.program.mode) {
-                break;
-            }
-        }
+        let cost = self.segment_cost(from, end);
         // A lone JUMPDEST (cost 1) is not charged: leaving out a charge keeps the meter a lower
         // bound, and every loop still pays for its JUMP or JUMPI in another segment. Code full of
         // JUMPDESTs would otherwise grow by a charge per byte.
@@ -297,6 +308,19 @@ impl<'p, 'c> Emitter<'p, 'c> {
             self.asm.push_u64(cost);
             self.charge_top();
         }
+    }
+
+    /// The least native cost of the instructions from `from` through the end of their segment: up
+    /// to and including the next one that calls a routine, or to the block's end.
+    fn segment_cost(&self, from: usize, end: usize) -> u64 {
+        let mut cost = 0u64;
+        for ins in &self.program.instructions[from..end] {
+            cost += min_gas(ins.opcode);
+            if has_routine(ins.opcode, self.program.mode) {
+                break;
+            }
+        }
+        cost
     }
 
     /// The per-word or per-byte part of an instruction's cost, from its size operand, and a call's
@@ -307,7 +331,7 @@ impl<'p, 'c> Emitter<'p, 'c> {
             // A call that moves value costs 9000 more, of which the callee's 2300 stipend comes back
             // to the caller when unused: at least (value != 0) * 6700.
             self.asm.ops(&[dup(3), ISZERO, ISZERO]);
-            self.asm.push_u64(6700);
+            self.asm.push_u64(CALL_VALUE_COST - CALL_STIPEND);
             self.asm.op(MUL);
             self.charge_top();
             return;
@@ -386,7 +410,13 @@ impl<'p, 'c> Emitter<'p, 'c> {
                     _ => Operand::Stack(2),
                 };
                 self.precharge_memory(1, size);
-                self.asm.op(ins.opcode);
+                if matches!(ins.opcode, RETURN | REVERT) {
+                    let routine = self.routines.label(&mut self.asm, Routine::EndWithData(ins.opcode));
+                    self.asm.push_label(routine);
+                    self.asm.op(JUMP);
+                } else {
+                    self.asm.op(ins.opcode);
+                }
             }
             MCOPY => {
                 self.relocate_top_unless(top_folded);
@@ -423,7 +453,19 @@ impl<'p, 'c> Emitter<'p, 'c> {
             op if has_routine(op, mode) => {
                 self.call_routine(Routine::Entry(op));
                 if op == SELFDESTRUCT {
-                    self.asm.op(STOP);
+                    self.stop();
+                }
+            }
+            STOP => self.stop(),
+            GAS => {
+                // Native GAS: the meter, plus what this segment charged up front for the
+                // instructions after GAS (the meter is a lower bound of native gas used).
+                self.asm.push_u64(ContextWord::GasMeter.slot() as u64);
+                self.asm.op(MLOAD);
+                let ahead = self.segment_cost(i + 1, self.block_end);
+                if ahead > 0 {
+                    self.asm.push_u64(ahead);
+                    self.asm.op(ADD);
                 }
             }
             STACKGUARD | SIZEHALT => self.asm.op(RESERVED_REPLACEMENT),

@@ -13,6 +13,10 @@ pub const TRANSPILE_INIT_ADDRESS: [u8; 20] = address_with_last_byte(0x02);
 /// The built-in that returns the active OVM frame's context snapshot (`0x4200…03`), read from the
 /// EM's transient storage (`em_transient`): a frame's prologue needs no request to the EM.
 pub const CONTEXT_ADDRESS: [u8; 20] = address_with_last_byte(0x03);
+/// The built-in that touches a physical account for the EM, or tells it whether one was touched in
+/// the current physical transaction (`0x4200…04`): the layer-2 EVM's journal keeps a touch of
+/// `0x03` across reverts, as the EVM does, so it is the EM's record of an OVM touch of `0x03`.
+pub const TOUCH_ADDRESS: [u8; 20] = address_with_last_byte(0x04);
 
 /// Where the EM keeps, in its transient storage, what the CONTEXT built-in reads. The EM's own
 /// constants (`T_*`, `F_*` in ExecutionManager.sol) are these numbers; the context-opcode vectors
@@ -28,6 +32,8 @@ pub mod em_transient {
     pub const FRAME_BASE: u64 = 0x10000;
     pub const FRAME_STRIDE: u64 = 16;
     pub const F_ADDRESS: u64 = 0;
+    /// A constructor's meter when it returned successfully (its `OP_REPORT_METER` request).
+    pub const F_METER_LEFT: u64 = 1;
     pub const F_CALLER: u64 = 2;
     pub const F_VALUE: u64 = 3;
     /// The frame's code contract: the only caller the built-in answers.
@@ -101,6 +107,8 @@ pub const SCRATCH_REQUEST_END: usize = 0x2a0;
 pub const SCRATCH_CALL_BUDGET: usize = 0x280;
 /// Words of a call request: gas, address, value, budget cap.
 pub const CALL_REQUEST_WORDS: usize = 4;
+/// Words of a create request: value, salt, budget cap.
+pub const CREATE_REQUEST_WORDS: usize = 3;
 const _: () = assert!(SCRATCH_REQUEST + request_header_len(CALL_REQUEST_WORDS) <= SCRATCH_CALL_BUDGET);
 const _: () = assert!(request_header_len(CALL_REQUEST_WORDS) <= SCRATCH_SAVED_END - SCRATCH_SAVED);
 /// Saved bytes under a request header written in front of program memory.
@@ -175,10 +183,25 @@ pub const OP_CREATE: u8 = 0x24;
 pub const OP_CREATE2: u8 = 0x25;
 pub const OP_SELFDESTRUCT: u8 = 0x26;
 pub const OP_RETURNDATACOPY: u8 = 0x27;
+/// A constructor that returns successfully reports its meter first (`meter`), so that its creator
+/// is charged what it used; a revert carries the meter in its trailer instead (`METER_TRAILER_LEN`).
+pub const OP_REPORT_METER: u8 = 0x28;
 /// Flag on a call or create op: the EM keeps the return data for a later `OP_RETURNDATACOPY`.
 /// Only code with a RETURNDATACOPY sets it; other code never reads return data after another
 /// request, so the EM need not keep it.
 pub const OP_KEEP_RETURN_DATA: u8 = 0x40;
+
+/// A call or create reply starts with two words: the success flag (a call) or the created address
+/// (a create), then the native gas the callee used, which the caller's meter is charged. The
+/// callee's return data follows.
+pub const REPLY_HEADER_LEN: usize = 64;
+/// Every frame of transpiled code ends a RETURN or REVERT (and a runtime STOP) with its meter as one
+/// more word after the data: the EM strips it and charges the caller what the callee used. An
+/// exceptional halt has no output, so the EM charges the callee's whole budget.
+pub const METER_TRAILER_LEN: usize = 32;
+/// The bit of the trailer that says the frame ended with STOP rather than RETURN (the meter itself
+/// stays below 2^63): a transaction's status tells the two apart.
+pub const METER_STOPPED_BIT: u32 = 255;
 
 /// Bytes of a request header with `words` words: the op byte and the words.
 pub const fn request_header_len(words: usize) -> usize {

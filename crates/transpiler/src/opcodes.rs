@@ -254,6 +254,13 @@ const fn build_table() -> [OpInfo; 256] {
     t
 }
 
+/// A value-moving call's extra cost (EIP-150 `G_callvalue`), of which the callee gets a stipend.
+pub const CALL_VALUE_COST: u64 = 9000;
+/// The gas a value-moving call adds to its callee's (`G_callstipend`).
+pub const CALL_STIPEND: u64 = 2300;
+/// Gas per byte of code a constructor deploys (`G_codedeposit`).
+pub const CODE_DEPOSIT_PER_BYTE: u64 = 200;
+
 /// The least native gas `opcode` costs when it executes (Cancun): its static cost, with every
 /// warm/cold, value, memory and size-dependent part at its minimum. The gas meter charges these
 /// per block, so the meter's count never exceeds what the native EVM charges.

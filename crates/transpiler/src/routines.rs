@@ -34,6 +34,13 @@ pub enum Routine {
     OutOfGas,
     /// `[size, physical offset, ret]`: charges the expansion over that window before it happens.
     PrechargeMemory,
+    /// `[physical offset, size]`, jumped to: RETURN or REVERT of that window with the meter as
+    /// its trailer.
+    EndWithData(u8),
+    /// Jumped to: STOP in runtime code: return the meter, flagged `METER_STOPPED`, as the trailer.
+    Stop,
+    /// Jumped to: a constructor's successful end without code (STOP): report the meter, stop.
+    InitStop,
 }
 
 impl Routine {
@@ -50,6 +57,9 @@ impl Routine {
             Routine::Fail => "fail (INVALID)".into(),
             Routine::OutOfGas => "out of gas".into(),
             Routine::PrechargeMemory => "precharge memory".into(),
+            Routine::EndWithData(opcode) => format!("{} with meter", info(opcode).name),
+            Routine::Stop => "stop".into(),
+            Routine::InitStop => "constructor stop".into(),
         }
     }
 }
@@ -128,7 +138,58 @@ impl Ctx<'_> {
             Routine::Fail => self.asm.ops(&[JUMPDEST, INVALID]),
             Routine::OutOfGas => self.asm.ops(&[JUMPDEST, PUSH0, NOT, MLOAD]),
             Routine::PrechargeMemory => self.precharge_memory(),
+            Routine::EndWithData(opcode) => self.end_with_data(opcode),
+            Routine::Stop => {
+                self.asm.op(JUMPDEST);
+                self.mload(ContextWord::GasMeter.slot());
+                self.asm.push_u64(1);
+                self.asm.push_u64(METER_STOPPED_BIT as u64);
+                self.asm.ops(&[SHL, OR]);
+                self.mstore(ContextWord::GasMeter.slot());
+                self.asm.push_u64(METER_TRAILER_LEN as u64);
+                self.asm.push_u64(ContextWord::GasMeter.slot() as u64);
+                self.asm.op(RETURN);
+            }
+            Routine::InitStop => {
+                self.asm.op(JUMPDEST);
+                self.report_meter();
+                self.asm.op(STOP);
+            }
         }
+    }
+
+    /// `[o, n]` (physical offset, size; memory already charged): `opcode(o, n + 32)` with the meter
+    /// stored right after the data, or `opcode(meter slot, 32)` when there is no data (so that a
+    /// zero-size window at a huge offset allocates nothing).
+    fn end_with_data(&mut self, opcode: u8) {
+        let empty = self.asm.new_label();
+        self.asm.ops(&[JUMPDEST, dup(2), ISZERO]);
+        self.jump_if(empty);
+        self.mload(ContextWord::GasMeter.slot());
+        self.asm.ops(&[dup(3), dup(3), ADD, MSTORE, SWAP1]);
+        self.asm.push_u64(METER_TRAILER_LEN as u64);
+        self.asm.ops(&[ADD, SWAP1, opcode]);
+        self.asm.bind(empty);
+        self.asm.ops(&[JUMPDEST, POP, POP]);
+        self.asm.push_u64(METER_TRAILER_LEN as u64);
+        self.asm.push_u64(ContextWord::GasMeter.slot() as u64);
+        self.asm.op(opcode);
+    }
+
+    /// `OP_REPORT_METER`: a constructor about to return successfully tells the EM its meter.
+    fn report_meter(&mut self) {
+        self.asm.push_u64(OP_REPORT_METER as u64);
+        self.asm.push_u64(SCRATCH_REQUEST as u64);
+        self.asm.op(MSTORE8);
+        self.mload(ContextWord::GasMeter.slot());
+        self.mstore(SCRATCH_REQUEST + 1);
+        self.asm.ops(&[PUSH0, PUSH0]);
+        self.asm.push_u64(request_header_len(1) as u64);
+        self.asm.push_u64(SCRATCH_REQUEST as u64);
+        self.asm.op(PUSH0);
+        self.push_em();
+        self.asm.ops(&[GAS, CALL]);
+        self.fail_unless();
     }
 
     /// `[size, off, ret]`: nothing for `size = 0` or a window inside memory already charged
@@ -271,21 +332,25 @@ impl Ctx<'_> {
         self.asm.op(SHL);
     }
 
-    /// `RDSIZE = RETURNDATASIZE - 32; RDFRESH = 1` after a call-like reply (`word ‖ data`).
+    /// `RDSIZE = RETURNDATASIZE - 64; RDFRESH = 1` after a call-like reply (`word ‖ used ‖ data`).
     fn record_return_data(&mut self) {
-        self.asm.push_u64(32);
+        self.asm.push_u64(REPLY_HEADER_LEN as u64);
         self.asm.ops(&[RETURNDATASIZE, SUB]);
         self.mstore(SCRATCH_RDSIZE);
         self.asm.push_u64(1);
         self.mstore(SCRATCH_RDFRESH);
     }
 
-    /// Pushes the first reply word (success flag or address) via `A0`.
-    fn push_reply_word(&mut self) {
-        self.asm.push_u64(32);
+    /// Charges the meter the native gas the callee used (the reply's second word) and pushes the
+    /// first (success flag or address), both via `A0, A1`.
+    fn settle_reply(&mut self) {
+        self.asm.push_u64(REPLY_HEADER_LEN as u64);
         self.asm.op(PUSH0);
         self.asm.push_u64(a(0) as u64);
         self.asm.op(RETURNDATACOPY);
+        self.mload(a(1));
+        let out_of_gas = self.label_of(Routine::OutOfGas);
+        emit_charge(self.asm, out_of_gas);
         self.mload(a(0));
     }
 
@@ -434,6 +499,13 @@ impl Ctx<'_> {
         self.return_to_site();
     }
 
+    /// `[m] -> [m - m / 64]`: the 63/64 rule.
+    fn all_but_one_64th(&mut self) {
+        self.asm.op(DUP1);
+        self.asm.push_u64(6);
+        self.asm.ops(&[SHR, SWAP1, SUB]);
+    }
+
     /// A0 gas, A1 address, A2 value, A3/A4 args window, A5/A6 return window; the request's words
     /// are gas, address, value and the meter's budget cap.
     fn call_body(&mut self) {
@@ -442,22 +514,26 @@ impl Ctx<'_> {
         self.relocate_slot(a(5));
         self.expand_window(a(3), a(4));
         self.expand_window(a(5), a(6));
-        // budget cap = meter - meter / 64
-        self.mload(ContextWord::GasMeter.slot());
-        self.asm.op(DUP1);
-        self.asm.push_u64(6);
-        self.asm.ops(&[SHR, SWAP1, SUB]);
+        // budget cap = m - m / 64, m = the meter less the stipend's share of the value cost (natively
+        // the whole 9000 is charged before the 63/64 rule; the meter charged 6700), at least 0
+        self.mload(a(2));
+        self.asm.ops(&[ISZERO, ISZERO]);
+        self.asm.push_u64(CALL_STIPEND);
+        self.asm.op(MUL);
+        self.mload(ContextWord::GasMeter.slot()); // [meter, x]
+        self.asm.ops(&[dup(2), dup(2), GT, swap(2), SWAP1, SUB, MUL]);
+        self.all_but_one_64th();
         self.mstore(SCRATCH_CALL_BUDGET);
         self.send_with_data(&[a(0), a(1), a(2), SCRATCH_CALL_BUDGET], a(3), a(4));
         self.record_return_data();
-        // RETURNDATACOPY(A5, 32, min(A6, RDSIZE)): after the restore, so return data wins.
+        // RETURNDATACOPY(A5, 64, min(A6, RDSIZE)): after the restore, so return data wins.
         self.mload(SCRATCH_RDSIZE);
         self.mload(a(6));
         self.asm.ops(&[dup(2), dup(2), LT, dup(3), dup(3), SUB, MUL, SWAP1, POP, ADD]);
-        self.asm.push_u64(32);
+        self.asm.push_u64(REPLY_HEADER_LEN as u64);
         self.mload(a(5));
         self.asm.op(RETURNDATACOPY);
-        self.push_reply_word();
+        self.settle_reply();
         self.return_to_site();
     }
 
@@ -472,9 +548,13 @@ impl Ctx<'_> {
         self.jump_if(too_large);
         self.relocate_slot(a(1));
         self.expand_window(a(1), a(2));
-        self.send_with_data(&[a(0), a(3)], a(1), a(2));
+        // budget cap for the constructor = meter - meter / 64
+        self.mload(ContextWord::GasMeter.slot());
+        self.all_but_one_64th();
+        self.mstore(SCRATCH_CALL_BUDGET);
+        self.send_with_data(&[a(0), a(3), SCRATCH_CALL_BUDGET], a(1), a(2));
         self.record_return_data();
-        self.push_reply_word();
+        self.settle_reply();
         self.return_to_site();
         // A physical CREATE above the layer-2 EVM's initcode limit halts with the native reason.
         self.asm.bind(too_large);
@@ -541,10 +621,10 @@ impl Ctx<'_> {
         self.mload(SCRATCH_RDFRESH);
         self.asm.op(ISZERO);
         self.jump_if(stale);
-        // Fresh: the physical buffer is `success ‖ data`.
+        // Fresh: the physical buffer is `success ‖ used ‖ data`.
         self.mload(a(2));
         self.mload(a(1));
-        self.asm.push_u64(32);
+        self.asm.push_u64(REPLY_HEADER_LEN as u64);
         self.asm.op(ADD);
         self.mload(a(0));
         self.asm.op(RETURNDATACOPY);
@@ -589,6 +669,14 @@ impl Ctx<'_> {
         self.mload(a(1));
         self.asm.op(GT);
         self.jump_if(too_large);
+        // The code deposit, 200 per byte, out of the constructor's gas (after EIP-3541 and EIP-170,
+        // as natively).
+        self.mload(a(1));
+        self.asm.push_u64(CODE_DEPOSIT_PER_BYTE);
+        self.asm.op(MUL);
+        let out_of_gas = self.label_of(Routine::OutOfGas);
+        emit_charge(self.asm, out_of_gas);
+        self.report_meter();
         // STATICCALL(GAS, TRANSPILE_RUNTIME, A0, A1, 0, 0)
         self.asm.ops(&[PUSH0, PUSH0]);
         self.mload(a(1));
@@ -598,7 +686,9 @@ impl Ctx<'_> {
         self.fail_unless();
         self.asm.ops(&[RETURNDATASIZE, PUSH0, PUSH0, RETURNDATACOPY, RETURNDATASIZE, PUSH0, RETURN]);
         self.asm.bind(empty);
-        self.asm.ops(&[JUMPDEST, PUSH0, PUSH0, RETURN]);
+        self.asm.op(JUMPDEST);
+        self.report_meter();
+        self.asm.ops(&[PUSH0, PUSH0, RETURN]);
         // Deploying a physical 0xEF halts with the native reason (EIP-3541 is on physically).
         self.asm.bind(starts_with_ef);
         self.asm.op(JUMPDEST);

@@ -58,11 +58,23 @@ fn prologue_expands_memory_to_s_and_fetches_the_context_into_scratch() {
 }
 
 #[test]
-fn body_ends_with_an_explicit_stop() {
+fn body_ends_with_a_jump_to_the_stop_routine() {
     for code in [&[][..], &[0x01], &[0x60], SAMPLE] {
         let t = transpile(code, Mode::Runtime).unwrap();
-        assert_eq!(t.code[t.sections.body.end - 1], 0x00, "code {code:02x?}");
+        let body = &t.code[..t.sections.body.end];
+        let stop = t.routines.iter().find(|(name, _)| name == "stop").expect("the stop routine").1.start;
+        assert_eq!(&body[body.len() - 4..], [0x61, (stop >> 8) as u8, stop as u8, 0x56], "code {code:02x?}");
     }
+}
+
+#[test]
+fn stop_returns_the_meter_flagged_as_a_stop() {
+    let t = transpile(&[0x00], Mode::Runtime).unwrap();
+    let stop = t.routines.iter().find(|(name, _)| name == "stop").unwrap().1.clone();
+    let ops = opcodes_of(&t.code[stop]);
+    assert_eq!(ops.first(), Some(&0x5b));
+    assert_eq!(ops.last(), Some(&0xf3), "a RETURN of the trailer");
+    assert!(ops.contains(&0x1b) && ops.contains(&0x17), "SHL and OR set the STOP bit");
 }
 
 #[test]
@@ -86,7 +98,7 @@ fn truncated_final_push_is_zero_padded_and_then_stops() {
 
 #[test]
 fn pure_instructions_are_copied() {
-    let code = [0x01, 0x02, 0x1b, 0x35, 0x36, 0x5a, 0x80, 0x9f, 0x50, 0xfe];
+    let code = [0x01, 0x02, 0x1b, 0x35, 0x36, 0x80, 0x9f, 0x50, 0xfe];
     let t = transpile(&code, Mode::Runtime).unwrap();
     for (i, &opcode) in code.iter().enumerate() {
         assert_eq!(translation(&t, i), [opcode], "instruction {i}");
@@ -150,7 +162,8 @@ fn every_state_access_has_its_own_routine_entry() {
             .position(|w| w[0] == 0x61 && w[3] == 0x61 && w[6] == 0x56 && w[7] == 0x5b)
             .unwrap_or_else(|| panic!("opcode {opcode:#04x}: no routine call in {bytes:02x?}"));
         if opcode == 0xff {
-            assert_eq!(&bytes[call + 8..], [0x00], "SELFDESTRUCT stops after its request");
+            assert_eq!(bytes[call + 8], 0x61, "SELFDESTRUCT stops after its request");
+            assert_eq!(bytes[call + 11], 0x56);
         }
         let bytes = &bytes[call..];
         let entry = u16::from_be_bytes([bytes[4], bytes[5]]) as usize;

@@ -20,8 +20,9 @@ pub fn instructions(code: &[u8], range: std::ops::Range<usize>) -> Vec<(usize, u
 /// All physical bytes of the `index`-th original instruction (its STACKGUARD included).
 pub fn full_translation(t: &Transpiled, index: usize) -> &[u8] {
     let start = t.pc_map[index].1 as usize;
-    // The last instruction ends before the body's final STOP.
-    let end = t.pc_map.get(index + 1).map_or(t.sections.body.end - 1, |&(_, p)| p as usize);
+    // The last instruction ends before the body's final `PUSHw stop JUMP`.
+    let stop_jump = 2 + t.jump_table_width;
+    let end = t.pc_map.get(index + 1).map_or(t.sections.body.end - stop_jump, |&(_, p)| p as usize);
     &t.code[start..end]
 }
 
@@ -251,5 +252,9 @@ pub fn check_invariants(original: &[u8], t: &Transpiled) {
         }
         last = Some((orig, phys));
     }
-    assert_eq!(t.code[t.sections.body.end - 1], 0x00, "body ends with STOP");
+    // Falling off the end stops: the body ends with a jump to the mode's stop routine, which ends
+    // the frame with its meter (runtime) or reports it first (init).
+    assert_eq!(t.code[t.sections.body.end - 1], 0x56, "body ends with JUMP to the stop routine");
+    let stop = if t.mode == ovm_transpiler::Mode::Runtime { "stop" } else { "constructor stop" };
+    assert!(t.routines.iter().any(|(name, _)| name == stop), "the {stop} routine is emitted");
 }
