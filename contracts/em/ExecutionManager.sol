@@ -254,25 +254,26 @@ contract ExecutionManager {
             /// Word i of frame f's kept return data is at transient (f + 1) << 64 | i: above every
             /// fixed transient slot, below the keccak-keyed ones in all but a negligible fraction.
             function returnDataBase(f) -> b { b := shl(64, add(f, 1)) }
-            /// Keeps the first `size` bytes of the return data for frame f (at `cur`) if its code asked
+            /// Copies the first `size` bytes of the return data to [0x100, 0x100 + size), where
+            /// `keepReturnData` and `replyWithReturnData` take them from.
+            function takeReturnData(size) { returndatacopy(0x100, 0, size) }
+            /// Keeps the `size` bytes of return data at 0x100 for frame f (at `cur`) if its code asked
             /// (`keep`): its code has a RETURNDATACOPY that may run after another request has
             /// replaced the physical buffer.
             function keepReturnData(cur, f, keep, size) {
                 if keep {
                     tstore(add(cur, F_RDSIZE()), size)
-                    returndatacopy(0x100, 0, size)
                     let base := returnDataBase(f)
                     for { let i := 0 } lt(shl(5, i), size) { i := add(i, 1) } {
                         tstore(add(base, i), mload(add(0x100, shl(5, i))))
                     }
                 }
             }
-            /// Replies `head || used || the first dataLen bytes of the return data` to a call or
-            /// create request: the caller's meter is charged `used`.
+            /// Replies `head || used || the dataLen bytes at 0x100` to a call or create request: the
+            /// caller's meter is charged `used`.
             function replyWithReturnData(head, used, dataLen) {
                 mstore(0xc0, head)
                 mstore(0xe0, used)
-                returndatacopy(0x100, 0, dataLen)
                 return(0xc0, add(64, dataLen))
             }
             /// Whether the return data ends with a whole word (a trailer), that word, and the length
@@ -388,9 +389,11 @@ contract ExecutionManager {
                     if eq(target, RIPEMD160()) { if or(eq(op, 0x20), eq(op, 0x23)) { touchPhysically(target) } }
                     calldatacopy(0x100, 129, argsLen)
                     let okp, usedp := callPrecompile(min(budget, forwardGas(5000)), target, argsLen)
+                    let outLen := returndatasize()
+                    takeReturnData(outLen)
                     if okp { callTransfer(cur, op, target, value) }
-                    keepReturnData(cur, sub(f, 1), keep, returndatasize())
-                    replyWithReturnData(okp, usedp, returndatasize())
+                    keepReturnData(cur, sub(f, 1), keep, outLen)
+                    replyWithReturnData(okp, usedp, outLen)
                 }
                 // Without value a call's only effects of its own are touches: run the callee from here
                 // and forget them if it fails, instead of nesting it in an inner frame.
@@ -406,6 +409,7 @@ contract ExecutionManager {
                         calldatacopy(0x100, 129, argsLen)
                         ok := runCallee(f, b, phys, argsLen, 25000)
                         dataLen, used := calleeUsed(budget)
+                        takeReturnData(dataLen)
                     }
                     if iszero(ok) { untouchSince(touched) }
                     keepReturnData(cur, sub(f, 1), keep, dataLen)
@@ -420,6 +424,7 @@ contract ExecutionManager {
                 calldatacopy(0x181, 129, argsLen)
                 let ok := call(forwardGasKeeping(20000, 1024), address(), 0, 0x100, add(0x81, argsLen), 0, 0)
                 let dataLen, used := innerUsed(budget)
+                takeReturnData(dataLen)
                 keepReturnData(cur, sub(f, 1), keep, dataLen)
                 replyWithReturnData(ok, used, dataLen)
             }
@@ -583,6 +588,7 @@ contract ExecutionManager {
                 let budget := min(word(2), tload(add(cur, F_BUDGET())))
                 let ok := innerCreateCall(me, target, value, budget, 97, codeLen)
                 let dataLen, used := innerUsed(budget)
+                takeReturnData(dataLen)
                 if ok {
                     // A successful create leaves no return data.
                     tstore(add(cur, F_RDSIZE()), 0)
@@ -745,12 +751,15 @@ contract ExecutionManager {
                 let size := tload(add(cur, F_RDSIZE()))
                 if gt(add(offset, len), size) { fail() }
                 if lt(add(offset, len), offset) { fail() }
+                // Only the words the window reaches: the work follows the copy's size, which the
+                // caller's meter charged, not the size of what was kept.
                 let base := returnDataBase(sub(frames(), 1))
-                let words := div(add(size, 31), 32)
-                for { let i := 0 } lt(i, words) { i := add(i, 1) } {
-                    mstore(add(0x100, mul(i, 32)), tload(add(base, i)))
+                let first := shr(5, offset)
+                let end := shr(5, add(add(offset, len), 31))
+                for { let i := first } lt(i, end) { i := add(i, 1) } {
+                    mstore(add(0x100, shl(5, sub(i, first))), tload(add(base, i)))
                 }
-                return(add(0x100, offset), len)
+                return(add(0x100, and(offset, 31)), len)
             }
 
             // ---------------------------------------------------------------- sequencer

@@ -31,9 +31,10 @@ pub struct Args {
     /// Run only the native half (revm against the fixtures), not the OVM.
     #[arg(long)]
     native_only: bool,
-    /// A case running longer than this many seconds is reported as an error.
-    #[arg(long, default_value_t = 120.0)]
-    case_timeout: f64,
+    /// Opt-in hang detector: a case running longer than this many seconds is reported as an
+    /// error (by default a slow case keeps its verdict; its time is in results.json).
+    #[arg(long, value_parser = parse_seconds, value_name = "SECS", allow_negative_numbers = true)]
+    case_timeout: Option<f64>,
     /// Where run folders are written.
     #[arg(long, default_value = "reports")]
     reports: PathBuf,
@@ -77,7 +78,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
 
     let job = if args.native_only { "native" } else { "differential" };
     let progress = Progress::new(job, loaded.cases.len(), args.quiet || args.case.is_some());
-    let budget = Duration::from_secs_f64(args.case_timeout.max(0.001));
+    let budget = args.case_timeout.map(Duration::from_secs_f64);
     let records = ovm_runner::run_cases(&loaded.cases, budget, &progress, |case, setup| {
         if args.native_only {
             native_job(&NativeBackend, case, setup)
@@ -361,4 +362,13 @@ mod tests {
         assert_eq!(super::civil_from_days(0), (1970, 1, 1));
         assert_eq!(super::civil_from_days(20_417), (2025, 11, 25));
     }
+}
+
+/// A positive, finite number of seconds that a `Duration` can hold.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    let seconds: f64 = text.parse().map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !seconds.is_finite() || seconds <= 0.0 || Duration::try_from_secs_f64(seconds).is_err() {
+        return Err(format!("`{text}` is not a positive, finite number of seconds"));
+    }
+    Ok(seconds)
 }

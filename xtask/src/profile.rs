@@ -8,7 +8,7 @@ use ovm_l2::{L2Backend, RequestProfile};
 use ovm_runner::{CaseStatus, JobOutcome, Progress, Selection};
 use ovm_transpiler::layout::*;
 use revm::primitives::hardfork::SpecId;
-use std::{sync::Mutex, time::Duration};
+use std::sync::Mutex;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -26,7 +26,7 @@ pub fn run(args: Args) -> Result<(), String> {
     let loaded = ovm_runner::load(&files, &selection);
     let total = Mutex::new(RequestProfile::default());
     let progress = Progress::new("em-profile", loaded.cases.len(), false);
-    let records = ovm_runner::run_cases(&loaded.cases, Duration::from_secs(600), &progress, |case, setup| {
+    let records = ovm_runner::run_cases(&loaded.cases, None, &progress, |case, setup| {
         if setup.spec != SpecId::CANCUN {
             return JobOutcome::new(CaseStatus::Skipped, "the layer-2 EVM implements Cancun");
         }

@@ -106,3 +106,17 @@ fn an_unknown_case_id_is_one_sentence() {
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: no case has the id `a.json::nope`"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_case_timeout_must_be_a_positive_finite_number_of_seconds() {
+    for bad in ["inf", "1e30", "0", "-1", "NaN", "soon"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["conformance", "--case-timeout", bad, "--vectors", "/nonexistent/tests"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "--case-timeout {bad}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--case-timeout") && stderr.contains(bad), "--case-timeout {bad}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

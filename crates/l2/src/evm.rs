@@ -371,8 +371,9 @@ struct TopFrame {
 
 impl TopFrame {
     fn enter(&mut self, input: &FrameInput) {
+        // The code that runs: a precompile called by DELEGATECALL keeps the EM as its target.
         let (caller, target) = match input {
-            FrameInput::Call(call) => (call.caller, Some(call.target_address)),
+            FrameInput::Call(call) => (call.caller, Some(call.bytecode_address)),
             FrameInput::Create(create) => (create.caller(), None),
             FrameInput::Empty => (Address::ZERO, None),
         };

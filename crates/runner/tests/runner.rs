@@ -19,7 +19,7 @@ fn quiet(n: usize) -> Progress {
 fn a_panicking_case_is_an_error_and_the_others_still_run() {
     let cases = all_cases();
     let panicky = cases[1].id.clone();
-    let records = run_cases(&cases, Duration::from_secs(60), &quiet(cases.len()), |case, _| {
+    let records = run_cases(&cases, None, &quiet(cases.len()), |case, _| {
         if case.id == panicky {
             panic!("backend exploded on purpose");
         }
@@ -35,12 +35,22 @@ fn a_panicking_case_is_an_error_and_the_others_still_run() {
 #[test]
 fn a_case_over_budget_is_an_error() {
     let cases = all_cases();
-    let records = run_cases(&cases[..1], Duration::from_millis(1), &quiet(1), |_, _| {
+    let records = run_cases(&cases[..1], Some(Duration::from_millis(1)), &quiet(1), |_, _| {
         std::thread::sleep(Duration::from_millis(20));
         JobOutcome::new(CaseStatus::Pass, "")
     });
     assert_eq!(records[0].status, CaseStatus::Error);
     assert!(records[0].message.contains("time budget"));
+}
+
+#[test]
+fn without_a_budget_a_slow_case_keeps_its_verdict() {
+    let cases = all_cases();
+    let records = run_cases(&cases[..1], None, &quiet(1), |_, _| {
+        std::thread::sleep(Duration::from_millis(20));
+        JobOutcome::new(CaseStatus::Pass, "")
+    });
+    assert_eq!(records[0].status, CaseStatus::Pass);
 }
 
 #[test]
@@ -76,7 +86,7 @@ fn a_filter_matches_paths_and_ids() {
 fn the_report_counts_every_case_and_escapes_junit() {
     let cases = all_cases();
     let failing = cases[2].id.clone();
-    let records = run_cases(&cases, Duration::from_secs(60), &quiet(cases.len()), |case, _| {
+    let records = run_cases(&cases, None, &quiet(cases.len()), |case, _| {
         if case.id == failing {
             JobOutcome::new(CaseStatus::Fail, "got <b>&\"</b>").with_verdict("divergent")
         } else {
