@@ -3,6 +3,7 @@
 mod bench;
 mod conformance;
 mod em;
+mod envelope;
 mod fetch;
 mod fill;
 mod profile;
@@ -40,6 +41,9 @@ enum Command {
     TranspileStats(stats::Args),
     /// Time the native run against revme's `statetest` on the same folder, side by side.
     Bench(bench::Args),
+    /// The physical gas envelope, measured: adversarial loops of every kind of instruction and EM
+    /// request, natively and through the OVM, with physical gas per native gas and time per half.
+    Envelope(envelope::Args),
     /// Count where the OVM half's physical work goes: EM requests by op and the EM instructions
     /// each costs, transpiled-code instructions, physical calls by kind.
     EmProfile(profile::Args),
@@ -75,6 +79,7 @@ fn main() -> ExitCode {
         Command::Vectors { dest } => fetch::vectors(&project_root().join(dest)).map(|()| ExitCode::SUCCESS),
         Command::TranspileStats(args) => stats::run(args).map(|()| ExitCode::SUCCESS),
         Command::Bench(args) => bench::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Envelope(args) => envelope::run(args).map(|()| ExitCode::SUCCESS),
         Command::EmProfile(args) => profile::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
