@@ -79,7 +79,9 @@ fn loop_test(l: &Loop) -> String {
     let body = l.body.replace(' ', "");
     let code = format!("62{:06x}5b{body}6001900380610004575000", l.iterations);
     let account = |address: &str, code: &str| {
-        format!(r#""{address}": {{"balance": "0x0de0b6b3a7640000", "code": "0x{code}", "nonce": "0x01", "storage": {{"0x00": "0x01"}}}}"#)
+        format!(
+            r#""{address}": {{"balance": "0x0de0b6b3a7640000", "code": "0x{code}", "nonce": "0x01", "storage": {{"0x00": "0x01"}}}}"#
+        )
     };
     format!(
         r#"{{"loop": {{
@@ -136,7 +138,8 @@ pub fn run(args: Args) -> Result<(), String> {
     let mut cases: Vec<(String, Case, Option<u64>)> = Vec::new();
     for l in loops() {
         let loaded = load_str(&loop_test(&l), "generated");
-        let case = loaded.cases.into_iter().next().ok_or_else(|| format!("{}: the generated test has no case", l.name))?;
+        let case =
+            loaded.cases.into_iter().next().ok_or_else(|| format!("{}: the generated test has no case", l.name))?;
         let charges = static_charge_per_iteration(&l.body) * u64::from(l.iterations);
         cases.push((format!("{} x{}", l.name, l.iterations), case, Some(charges)));
     }

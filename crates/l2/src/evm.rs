@@ -254,7 +254,10 @@ const TOUCH_GAS: u64 = 200;
 /// layer-2 EVM's journal keeps a touch of `0x03` across reverts (revm's rule since the 2016
 /// RIPEMD-160 incident), so the EM records an OVM touch of `0x03` as a physical one and reads it back
 /// at the end of the transaction, even when the frame that made it reverted.
-fn touch<CTX: ContextTr<Journal: JournalTr<State = EvmState>>>(context: &mut CTX, inputs: &CallInputs) -> InterpreterResult {
+fn touch<CTX: ContextTr<Journal: JournalTr<State = EvmState>>>(
+    context: &mut CTX,
+    inputs: &CallInputs,
+) -> InterpreterResult {
     let mut gas = Gas::new(inputs.gas_limit);
     let input = inputs.input.bytes(context);
     let request = match (input.len(), input.first()) {

@@ -43,14 +43,16 @@ fn kind(outcome: &TxOutcome) -> String {
 
 #[test]
 fn each_pair_of_faults_is_rejected_for_the_one_revm_checks_first() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors/ovm/rejection_pairs_of_faults.json");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors/ovm/rejection_pairs_of_faults.json");
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let loaded = load_file(&path, "rejection_pairs_of_faults.json");
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
     let (mut pairs, mut failures) = (0, Vec::new());
     for case in &loaded.cases {
         let test = &json[&*case.test_name];
-        let faults: Vec<&str> = test["_info"]["faults"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+        let faults: Vec<&str> =
+            test["_info"]["faults"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
         pairs += (faults.len() == 2) as usize;
         let first = faults.iter().min_by_key(|f| rank(f)).unwrap();
         let expected = format!("TransactionException.{}", REVM_ORDER[rank(first)].1);
@@ -59,7 +61,8 @@ fn each_pair_of_faults_is_rejected_for_the_one_revm_checks_first() {
         let native = kind(&NativeBackend.run(case, setup).unwrap().tx);
         let ovm = kind(&L2Backend.run(case, setup).unwrap().tx);
         if declared != expected || native != expected || ovm != expected {
-            failures.push(format!("{faults:?}: expected {expected}, vector says {declared}, native {native}, ovm {ovm}"));
+            failures
+                .push(format!("{faults:?}: expected {expected}, vector says {declared}, native {native}, ovm {ovm}"));
         }
     }
     assert!(pairs >= 100, "only {pairs} pairs of faults");
