@@ -194,10 +194,7 @@ fn differential_job(case: &Case, setup: &Setup, all_gas_facts: bool) -> JobOutco
     };
     let ovm_time = clock.elapsed();
     let clock = Instant::now();
-    let differences = match ovm_compare::fees(setup) {
-        Some(fees) => ovm_compare::compare(&native, &ovm, &fees),
-        None => Vec::new(),
-    };
+    let differences = ovm_compare::compare(&native, &ovm, ovm_compare::fees(setup).as_ref());
     let facts = if differences.is_empty() && !all_gas_facts { None } else { NativeBackend.gas_facts(case, setup) };
     let verdict = ovm_compare::verdict(&differences, facts);
     let compare_time = clock.elapsed();

@@ -40,9 +40,9 @@ impl fmt::Display for Difference {
 /// The reference post-state as it would be without fee payment: the sender pays nothing, and the
 /// coinbase earns a zero tip. The EVM touches the coinbase when it pays the tip, even a zero one, so
 /// a coinbase left empty without its tip is removed (EIP-161), whether or not it existed before.
-pub fn without_fees(outcome: &Outcome, fees: &Fees) -> PostState {
+pub fn without_fees(outcome: &Outcome, fees: Option<&Fees>) -> PostState {
     let mut state = outcome.post_state.clone();
-    let Some(execution) = outcome.execution() else { return state };
+    let (Some(execution), Some(fees)) = (outcome.execution(), fees) else { return state };
     let gas = U256::from(execution.gas_used);
     if let Some(sender) = state.get_mut(&fees.sender) {
         sender.balance += gas * fees.effective_price + fees.blob_fee;
@@ -56,9 +56,11 @@ pub fn without_fees(outcome: &Outcome, fees: &Fees) -> PostState {
     state
 }
 
-/// Every difference between `reference` (fees removed) and `under_test`, in a stable order.
-/// Gas used is not compared: physical gas is the documented difference.
-pub fn compare(reference: &Outcome, under_test: &Outcome, fees: &Fees) -> Vec<Difference> {
+/// Every difference between `reference` (fees removed, when the transaction has fee terms) and
+/// `under_test`, in a stable order. A transaction without fee terms (one that cannot be encoded) paid
+/// no fees natively, so its outcomes are compared as they are. Gas used is not compared: physical
+/// gas is the documented difference.
+pub fn compare(reference: &Outcome, under_test: &Outcome, fees: Option<&Fees>) -> Vec<Difference> {
     let mut out = Differences(Vec::new());
     match (&reference.tx, &under_test.tx) {
         (TxOutcome::Rejected { kind: a, .. }, TxOutcome::Rejected { kind: b, .. }) => {

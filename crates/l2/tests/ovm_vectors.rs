@@ -28,7 +28,7 @@ fn every_ovm_vector_is_equal_natively_and_through_the_execution_manager() {
                     continue;
                 }
             };
-            let differences = compare(&native, &ovm, &fees(setup).unwrap());
+            let differences = compare(&native, &ovm, fees(setup).as_ref());
             if let Some(first) = differences.first() {
                 failures.push(format!("{}: {} difference(s), first {first}", case.id, differences.len()));
             }
