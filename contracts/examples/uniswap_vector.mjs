@@ -130,6 +130,8 @@ const vector = {
       source: [`${ARTIFACTS}/WETH9.json`, `${ARTIFACTS}/Token.json`, `${ARTIFACTS}/Exchange.json`],
       generator: 'contracts/examples/uniswap_vector.mjs',
       solc: exchange.solc,
+      // Compiled Solidity reads GAS for its external calls: a gas vector (crates/l2/tests/ovm_vectors.rs).
+      gas: true,
     },
     env: {
       currentCoinbase: '0x2adc25665018aa1fe0e6bc666dac8fc2697ff9ba',

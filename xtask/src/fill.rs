@@ -7,14 +7,11 @@
 //! expectation fails, and otherwise records the state root and logs hash the fixture format needs.
 //! So a filled vector is checked twice: by its author's expectations, and by its hashes on every run.
 
-use ovm_backend::{logs_hash, state_root, Backend, Outcome, TxOutcome};
+use ovm_backend::{logs_hash, state_root, Backend, TxOutcome};
 use ovm_fixture::load_str;
 use ovm_native::NativeBackend;
 use serde_json::{Map, Value};
-use std::{
-    path::{Path, PathBuf},
-    str::FromStr,
-};
+use std::path::{Path, PathBuf};
 
 const ZERO_HASH: &str = "0x0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -96,7 +93,7 @@ fn fill_file(path: &Path, root: &Path) -> Result<(String, bool), Vec<String>> {
         let entry = json[&*case.test_name]["post"][&*case.fork][case.post_index]
             .as_object_mut()
             .expect("the loader produced this case from this entry");
-        if let Err(e) = check_expect(entry, &outcome) {
+        if let Err(e) = ovm_backend::check_expectation(entry, &outcome) {
             errors.push(format!("{}: {e}", case.id));
             continue;
         }
@@ -126,63 +123,4 @@ fn post_entries(json: &mut Value) -> Vec<&mut Map<String, Value>> {
         .flat_map(|entries| entries.iter_mut())
         .filter_map(Value::as_object_mut)
         .collect()
-}
-
-/// Checks the entry's hand-written `expect` (and `expectException`) against the outcome.
-fn check_expect(entry: &Map<String, Value>, outcome: &Outcome) -> Result<(), String> {
-    use alloy_primitives::{Address, Bytes, U256};
-    let rejected = matches!(outcome.tx, TxOutcome::Rejected { .. });
-    match (entry.get("expectException").is_some(), rejected) {
-        (true, false) => return Err("expectException is set but the transaction executed".into()),
-        (false, true) => return Err(format!("the transaction was rejected: {:?}", outcome.tx)),
-        _ => {}
-    }
-    let Some(expect) = entry.get("expect") else { return Ok(()) };
-    let accounts = expect.as_object().ok_or("`expect` must be an object of accounts")?;
-    let parse_u256 = |v: &Value, what: &str| -> Result<U256, String> {
-        v.as_str()
-            .and_then(|s| U256::from_str(s).ok())
-            .ok_or_else(|| format!("{what}: expected a number string, got {v}"))
-    };
-    for (address, want) in accounts {
-        let address = Address::from_str(address).map_err(|e| format!("expect: bad address {address}: {e}"))?;
-        let have = outcome.post_state.get(&address);
-        if want.as_str() == Some("absent") {
-            if have.is_some() {
-                return Err(format!("{address} exists, expected absent"));
-            }
-            continue;
-        }
-        let have = have.ok_or_else(|| format!("{address} does not exist"))?;
-        let want = want.as_object().ok_or_else(|| format!("expect.{address}: expected an object or \"absent\""))?;
-        if let Some(balance) = want.get("balance") {
-            let balance = parse_u256(balance, "balance")?;
-            if have.balance != balance {
-                return Err(format!("{address} balance {}, expected {balance}", have.balance));
-            }
-        }
-        if let Some(nonce) = want.get("nonce") {
-            let nonce = parse_u256(nonce, "nonce")?;
-            if U256::from(have.nonce) != nonce {
-                return Err(format!("{address} nonce {}, expected {nonce}", have.nonce));
-            }
-        }
-        if let Some(code) = want.get("code") {
-            let code: Bytes = code.as_str().and_then(|s| s.parse().ok()).ok_or("code: expected hex")?;
-            if have.code != code {
-                return Err(format!("{address} code {}, expected {code}", have.code));
-            }
-        }
-        if let Some(storage) = want.get("storage").and_then(Value::as_object) {
-            for (key, value) in storage {
-                let key = parse_u256(&Value::String(key.clone()), "storage key")?;
-                let value = parse_u256(value, "storage value")?;
-                let got = have.storage.get(&key).copied().unwrap_or_default();
-                if got != value {
-                    return Err(format!("{address} storage[{key:#x}] = {got:#x}, expected {value:#x}"));
-                }
-            }
-        }
-    }
-    Ok(())
 }

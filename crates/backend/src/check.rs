@@ -91,7 +91,7 @@ pub fn check_fixture(expect: &Expectation, outcome: &Outcome) -> Result<(), Mism
 
 /// `expected` lists `|`-separated alternatives. Names outside the `TransactionException.` vocabulary
 /// (older fixtures' `TR_*` names) cannot be mapped, so for them any rejection matches.
-fn exception_matches(expected: &str, got: &str) -> bool {
+pub(crate) fn exception_matches(expected: &str, got: &str) -> bool {
     let alternatives: Vec<&str> = expected.split('|').map(str::trim).collect();
     if alternatives.iter().all(|a| a.starts_with("TransactionException.")) {
         alternatives.contains(&got)

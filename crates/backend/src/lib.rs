@@ -8,9 +8,11 @@
 //! outcome is plain data; two outcomes from different backends are directly comparable.
 
 mod check;
+mod expectation;
 mod outcome;
 
 pub use check::{check_fixture, logs_hash, state_root, Mismatch};
+pub use expectation::check_expectation;
 pub use outcome::{AccountState, Execution, Outcome, PostState, Status, TxOutcome};
 
 use ovm_fixture::{Case, Setup};
