@@ -53,6 +53,14 @@ pub struct Args {
     /// summary says how many such cases are equal anyway. Costs a second native run per case.
     #[arg(long, conflicts_with = "native_only")]
     gas_facts: bool,
+    /// Fail the run if a case is `explained` but not listed in this baseline (one case id per line,
+    /// `#` comments): no case drifts silently from `equal` into `explained`. Listed cases that are
+    /// now equal are reported; shrink the list with --write-baseline.
+    #[arg(long, value_name = "FILE", conflicts_with = "native_only")]
+    baseline: Option<PathBuf>,
+    /// Write the ids of this run's `explained` cases to FILE, as the baseline of later runs.
+    #[arg(long, value_name = "FILE", conflicts_with = "native_only")]
+    write_baseline: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
@@ -140,7 +148,73 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         report.run.wall_seconds,
         dir.display()
     );
-    Ok(if t.is_clean() || args.no_fail { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    if let Some(path) = &args.write_baseline {
+        write_baseline(&report, path, &vectors.root)?;
+    }
+    let drifted = match &args.baseline {
+        Some(path) => !check_baseline(&report, path)?,
+        None => false,
+    };
+    Ok(if (t.is_clean() && !drifted) || args.no_fail { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn is_explained(verdict: &Option<String>) -> bool {
+    verdict.as_deref().is_some_and(|v| v.starts_with("explained"))
+}
+
+/// `--write-baseline`: the explained cases' ids, sorted, under a header saying what they are.
+fn write_baseline(report: &Report, path: &std::path::Path, vectors: &std::path::Path) -> Result<(), String> {
+    let mut ids: Vec<&str> = report.cases.iter().filter(|c| is_explained(&c.verdict)).map(|c| c.id.as_str()).collect();
+    ids.sort_unstable();
+    let mut text = format!(
+        "# The {} case(s) whose verdict is `explained` (a documented difference,\n\
+         # docs/context-differences.md), over the vectors in {}.\n\
+         # `cargo xtask conformance --baseline FILE` fails when a case outside this list is explained;\n\
+         # regenerate with `cargo xtask conformance --write-baseline FILE` (shrinking it is always welcome).\n",
+        ids.len(),
+        vectors.file_name().map_or_else(|| vectors.display().to_string(), |n| n.to_string_lossy().into_owned()),
+    );
+    for id in &ids {
+        text.push_str(id);
+        text.push('\n');
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("baseline: wrote {} explained case(s) to {}", ids.len(), path.display());
+    Ok(())
+}
+
+/// `--baseline`: whether every explained case of the run is listed; prints what drifted either way.
+fn check_baseline(report: &Report, path: &std::path::Path) -> Result<bool, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("--baseline {}: {e}", path.display()))?;
+    let listed: std::collections::BTreeSet<&str> =
+        text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+    let mut new = Vec::new();
+    let mut now_equal = 0;
+    for case in &report.cases {
+        match (is_explained(&case.verdict), listed.contains(case.id.as_str())) {
+            (true, false) => new.push(case.id.as_str()),
+            (false, true) if case.verdict.as_deref() == Some("equal") => now_equal += 1,
+            _ => {}
+        }
+    }
+    if now_equal > 0 {
+        println!("baseline: {now_equal} listed case(s) are equal now; shrink {} with --write-baseline", path.display());
+    }
+    if new.is_empty() {
+        println!("baseline: every explained case is listed in {}", path.display());
+        return Ok(true);
+    }
+    println!("FAIL baseline: {} case(s) are explained but not listed in {}:", new.len(), path.display());
+    for id in new.iter().take(20) {
+        println!("  {id}");
+    }
+    if new.len() > 20 {
+        println!("  ... and {} more", new.len() - 20);
+    }
+    Ok(false)
 }
 
 /// The native half: run on revm, judge against the fixture.

@@ -120,3 +120,28 @@ fn a_case_timeout_must_be_a_positive_finite_number_of_seconds() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+#[test]
+fn a_case_that_drifts_into_explained_fails_the_baseline_check() {
+    // Its target reads GAS after a cold SLOAD, which the meter charges at its warm minimum: explained.
+    let dir = scratch("baseline");
+    let vector = format!("{}/tests/data/reads_gas_after_a_cold_sload.json", env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(vector, dir.join("vectors/gas.json")).unwrap();
+    let baseline = dir.join("explained.txt");
+
+    std::fs::write(&baseline, "# nothing is explained\n").unwrap();
+    let out = conformance(&dir, &["--no-fail", "--baseline", baseline.to_str().unwrap()]);
+    // --no-fail keeps the exit code 0; the check still says what drifted.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("FAIL baseline: 1 case(s) are explained but not listed"), "{stdout}");
+    let out = conformance(&dir, &["--baseline", baseline.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "a drift fails the run");
+
+    let out = conformance(&dir, &["--write-baseline", baseline.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let listed = std::fs::read_to_string(&baseline).unwrap();
+    assert_eq!(listed.lines().filter(|l| !l.starts_with('#')).count(), 1, "{listed}");
+    let out = conformance(&dir, &["--baseline", baseline.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    std::fs::remove_dir_all(dir).unwrap();
+}
