@@ -149,7 +149,8 @@ impl Chain {
         Ok(chain)
     }
 
-    fn fresh_genesis(case: &Case, setup: &Setup) -> Result<Self, BackendError> {
+    /// A physical state with only the EM deployed.
+    fn em_only() -> L2Db {
         let mut db = L2Db::default();
         db.insert_account_info(
             EM,
@@ -159,6 +160,11 @@ impl Chain {
                 ..Default::default()
             },
         );
+        db
+    }
+
+    fn fresh_genesis(case: &Case, setup: &Setup) -> Result<Self, BackendError> {
+        let mut db = Self::em_only();
         let mut request = vec![0xf0];
         push_word(&mut request, U256::from(case.unit.test.pre.len()));
         for (address, account) in &case.unit.test.pre {
@@ -336,21 +342,201 @@ fn halt_name(result: InstructionResult) -> String {
 
 #[cfg(test)]
 mod isolation {
-    //! The ExecutionManager never lets anyone act as anyone else.
+    //! The ExecutionManager never lets anyone act as anyone else. Each spec makes its requests while
+    //! an OVM frame is active (so the EM's "no frame" check cannot answer for the caller check), next
+    //! to a positive control: the active frame's own code making the same request, successfully.
     use super::*;
-    use ovm_fixture::load_str;
     use ovm_transpiler::layout;
 
+    /// A tiny assembler for the hand-written physical contracts of these specs.
+    #[derive(Default)]
+    struct Code(Vec<u8>);
+
+    impl Code {
+        fn op(mut self, ops: &[u8]) -> Self {
+            self.0.extend_from_slice(ops);
+            self
+        }
+        fn push(mut self, value: u64) -> Self {
+            let bytes = value.to_be_bytes();
+            let skip = bytes.iter().position(|&b| b != 0).unwrap_or(7);
+            self.0.push(0x5f + (8 - skip) as u8);
+            self.0.extend_from_slice(&bytes[skip..]);
+            self
+        }
+        fn address(mut self, address: Address) -> Self {
+            self.0.push(0x73);
+            self.0.extend_from_slice(address.as_slice());
+            self
+        }
+        fn bytes(self) -> Bytes {
+            Bytes::from(self.0)
+        }
+    }
+
+    const CALL: u8 = 0xf1;
+    const MSTORE: u8 = 0x52;
+    const MLOAD: u8 = 0x51;
+
+    /// An OVM account whose code contract is the probe, another whose code contract is a forwarder
+    /// (an inactive frame's code), a forwarder that is no one's code (a stranger), one deployed at
+    /// the sequencer's address, and the sender.
+    const PROBED: Address = Address::repeat_byte(0x11);
+    const INACTIVE: Address = Address::repeat_byte(0x22);
+    const PROBE_CODE: Address = Address::repeat_byte(0xa1);
+    const INACTIVE_CODE: Address = Address::repeat_byte(0xa2);
+    const STRANGER: Address = Address::repeat_byte(0x77);
+    const SENDER: Address = Address::repeat_byte(0x55);
+
+    /// Physical code that calls the address in its first calldata word with the rest of its calldata
+    /// and returns the call's success flag as one word.
+    fn forwarder() -> Bytes {
+        Code::default()
+            .push(32)
+            .op(&[0x36, 0x03]) // CALLDATASIZE SUB: len
+            .push(32)
+            .op(&[0x5f, 0x37]) // PUSH0 CALLDATACOPY: payload to memory 0
+            .op(&[0x5f, 0x5f])
+            .push(32)
+            .op(&[0x36, 0x03, 0x5f, 0x5f, 0x5f, 0x35])
+            .push(1_000_000)
+            .op(&[CALL]) // CALL(1M, target, 0, 0, len, 0, 0): a failed built-in consumes its gas
+            .op(&[0x5f, MSTORE])
+            .push(32)
+            .op(&[0x5f, 0xf3])
+            .bytes()
+    }
+
+    /// What the probe asks: the EM an SLOAD request, and the CONTEXT built-in its snapshot.
+    fn requests() -> [(Address, Vec<u8>); 2] {
+        let mut sload = vec![layout::OP_SLOAD];
+        sload.extend_from_slice(&[0u8; 32]);
+        [(EM, sload), (CONTEXT, Vec::new())]
+    }
+
+    /// The probe: for each request, asks it itself, then through the stranger, the inactive frame's
+    /// code and the sequencer's address, and returns the eight success flags (and a meter trailer).
+    fn probe() -> Bytes {
+        // The header transpiled code starts with (`PUSH4 start POP PUSH4 len POP`): no original code.
+        let mut code = Code::default().op(&[0x63, 0, 0, 0x10, 0, 0x50, 0x63, 0, 0, 0, 0, 0x50]);
+        let mut slot = 0x400u64;
+        for (target, payload) in requests() {
+            // payload at memory 0x20, target word at 0x00: forwarders take `target ‖ payload`
+            for (i, byte) in payload.iter().enumerate() {
+                code = code.push(u64::from(*byte)).push(0x20 + i as u64).op(&[0x53]); // MSTORE8
+            }
+            let len = payload.len() as u64;
+            // Direct: CALL(GAS, target, 0, 0x20, len, 0, 0)
+            code = code.op(&[0x5f, 0x5f]).push(len).push(0x20).op(&[0x5f]).address(target).push(1_000_000).op(&[CALL]);
+            code = code.push(slot).op(&[MSTORE]);
+            slot += 32;
+            for via in [STRANGER, INACTIVE_CODE, SEQUENCER] {
+                // CALL(GAS, via, 0, 0, 32 + len, 0x300, 32) with the target word at 0
+                code = code.address(target).op(&[0x5f, MSTORE]).op(&[0x5f]).push(0x300).op(&[MSTORE]);
+                code = code.push(32).push(0x300).push(32 + len).op(&[0x5f, 0x5f]).address(via);
+                code = code.push(2_000_000).op(&[CALL, 0x50]);
+                code = code.push(0x300).op(&[MLOAD]).push(slot).op(&[MSTORE]);
+                slot += 32;
+            }
+        }
+        // RETURN(0x400, 8 words + the trailer, a meter of 0)
+        code.push(0x500).op(&[0x5f, 0x90, MSTORE]).push(9 * 32).push(0x400).op(&[0xf3]).bytes()
+    }
+
+    fn install(db: &mut L2Db, address: Address, code: Bytes) {
+        db.insert_account_info(
+            address,
+            AccountInfo { code_hash: keccak256(&code), code: Some(Bytecode::new_raw(code)), ..Default::default() },
+        );
+    }
+
+    /// A chain whose genesis holds the probed account (code contract: the probe), the inactive
+    /// account (code contract: a forwarder) and the sender.
     fn chain() -> Chain {
-        let text = include_str!("../../../vectors/state/add_and_store.json");
-        let loaded = load_str(text, "add_and_store.json");
-        let case = &loaded.cases[0];
-        Chain::genesis(case, case.setup.as_ref().unwrap()).unwrap()
+        let mut db = Chain::em_only();
+        install(&mut db, PROBE_CODE, probe());
+        install(&mut db, INACTIVE_CODE, forwarder());
+        install(&mut db, STRANGER, forwarder());
+        install(&mut db, SEQUENCER, forwarder());
+        let mut chain = Chain { db: Some(db), number: U256::from(1) };
+        let mut request = vec![0xf0];
+        push_word(&mut request, U256::from(3));
+        for (address, balance, phys) in
+            [(PROBED, 0u64, PROBE_CODE), (INACTIVE, 0, INACTIVE_CODE), (SENDER, 1_000_000_000, Address::ZERO)]
+        {
+            for word in [address.into_word().into(), U256::from(balance), U256::ZERO, phys.into_word().into()] {
+                push_word(&mut request, word);
+            }
+            push_word(&mut request, U256::ZERO); // no slots
+        }
+        let run = sequencer_tx(&mut chain, request.into());
+        assert!(run.result.is_success(), "genesis: {:?}", run.result);
+        chain
+    }
+
+    /// A transaction from the sequencer, whose address holds a forwarder in these specs (so that
+    /// it can make requests while a frame is active): EIP-3607 is off for it.
+    fn sequencer_tx(chain: &mut Chain, data: Bytes) -> PhysicalRun {
+        let db = chain.db.take().unwrap();
+        let mut evm = build(db, chain.number, revm::inspector::NoOpInspector);
+        evm.ctx.cfg.disable_eip3607 = true;
+        let run = sequencer_call(&mut evm, data, PHYSICAL_GAS, false, Changes::Commit).unwrap();
+        chain.db = Some(evm.ctx.journaled_state.database);
+        run
+    }
+
+    /// Runs a transaction from the sender to the probed account; the probe's eight flags.
+    fn probe_flags() -> Vec<bool> {
+        let mut chain = chain();
+        let tx = sequencer::TxRequest {
+            sender: SENDER.into_word().into(),
+            to: PROBED.into_word().into(),
+            is_create: false,
+            value: U256::ZERO,
+            gas_limit: U256::from(10_000_000),
+            effective_gas_price: U256::ZERO,
+            required_balance: U256::ZERO,
+            upfront_charge: U256::ZERO,
+            access_list_addresses: U256::ZERO,
+            access_list_keys: U256::ZERO,
+            nonce: U256::ZERO,
+            coinbase: U256::ZERO,
+            timestamp: U256::from(1),
+            number: U256::from(1),
+            prevrandao: U256::ZERO,
+            block_gas_limit: U256::from(30_000_000),
+            chain_id: U256::from(1),
+            base_fee: U256::ZERO,
+            blob_base_fee: U256::from(1),
+            required_balance_overflows: false,
+            blob_hashes: Vec::new(),
+            data: Bytes::new(),
+        };
+        let run = sequencer_tx(&mut chain, tx.encode());
+        let TxOutcome::Executed(execution) = chain.transaction_outcome(run, false).unwrap() else {
+            panic!("the probe's transaction was rejected")
+        };
+        assert_eq!(execution.status, Status::Return, "the probe returns its flags: {execution:?}");
+        execution.output.chunks(32).map(|word| word.iter().any(|&b| b != 0)).collect()
+    }
+
+    #[test]
+    fn the_active_frames_code_may_ask_and_nobody_else_may_while_it_is_active() {
+        let flags = probe_flags();
+        let names = ["itself", "a stranger", "an inactive frame's code", "the sequencer"];
+        for (i, (target, _)) in requests().iter().enumerate() {
+            let what = if *target == EM { "an EM request" } else { "the CONTEXT built-in" };
+            for (j, who) in names.iter().enumerate() {
+                let allowed = flags[4 * i + j];
+                assert_eq!(allowed, j == 0, "{what} from {who} while the probe's frame is active");
+            }
+        }
     }
 
     fn call(chain: &mut Chain, caller: Address, to: Address, data: &[u8]) -> ExecutionResult {
         let db = chain.db.take().unwrap();
         let mut evm = build(db, chain.number, revm::inspector::NoOpInspector);
+        evm.ctx.cfg.disable_eip3607 = true;
         let run =
             evm::physical_call(&mut evm, caller, to, Bytes::copy_from_slice(data), 1 << 30, false, Changes::Commit)
                 .unwrap();
@@ -358,64 +544,13 @@ mod isolation {
         run.result
     }
 
-    fn request_from(chain: &mut Chain, caller: Address, request: &[u8]) -> ExecutionResult {
-        call(chain, caller, EM, request)
-    }
-
-    fn sstore_request() -> Vec<u8> {
-        let mut request = vec![layout::OP_SSTORE];
-        request.extend_from_slice(&[0u8; 31]);
-        request.push(1);
-        request.extend_from_slice(&[0xffu8; 32]);
-        request
-    }
-
     #[test]
-    fn a_stranger_cannot_make_a_frame_request() {
+    fn with_no_frame_active_no_one_may_make_frame_requests() {
         let mut chain = chain();
-        let stranger = Address::repeat_byte(0x77);
-        assert!(!request_from(&mut chain, stranger, &sstore_request()).is_success());
-        assert!(!request_from(&mut chain, stranger, &sload_request()).is_success());
-    }
-
-    fn sload_request() -> Vec<u8> {
-        let mut request = vec![layout::OP_SLOAD];
-        request.extend_from_slice(&[0u8; 32]);
-        request
-    }
-
-    #[test]
-    fn the_context_built_in_answers_only_the_active_frame() {
-        let mut chain = chain();
-        for caller in [Address::repeat_byte(0x77), SEQUENCER] {
-            let result = call(&mut chain, caller, CONTEXT, &[]);
-            assert!(!result.is_success(), "CONTEXT answered {caller} with no OVM frame active: {result:?}");
-        }
-    }
-
-    #[test]
-    fn a_contract_that_is_not_the_active_frame_cannot_make_requests() {
-        // Physical code that forwards its calldata to the EM and returns the call's success flag:
-        // CALLDATASIZE PUSH0 PUSH0 CALLDATACOPY PUSH0 PUSH0 CALLDATASIZE PUSH0 PUSH0 PUSH20 EM GAS
-        // CALL PUSH0 MSTORE PUSH1 32 PUSH0 RETURN
-        let mut code = vec![0x36, 0x5f, 0x5f, 0x37, 0x5f, 0x5f, 0x36, 0x5f, 0x5f, 0x73];
-        code.extend_from_slice(EM.as_slice());
-        code.extend_from_slice(&[0x5a, 0xf1, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3]);
-        let mut chain = chain();
-        let forwarder = Address::repeat_byte(0x66);
-        let code = Bytes::from(code);
-        chain.db.as_mut().unwrap().insert_account_info(
-            forwarder,
-            AccountInfo { code_hash: keccak256(&code), code: Some(Bytecode::new_raw(code)), ..Default::default() },
-        );
-        for request in [sstore_request(), sload_request()] {
-            let result = call(&mut chain, Address::repeat_byte(0x77), forwarder, &request);
-            let ExecutionResult::Success { output, .. } = result else { panic!("{result:?}") };
-            assert_eq!(
-                U256::from_be_slice(output.data()),
-                U256::ZERO,
-                "the EM accepted a request from a stranger contract"
-            );
+        let (_, sload) = &requests()[0];
+        for caller in [STRANGER, SEQUENCER, PROBE_CODE] {
+            assert!(!call(&mut chain, caller, EM, sload).is_success(), "an EM request from {caller}");
+            assert!(!call(&mut chain, caller, CONTEXT, &[]).is_success(), "CONTEXT for {caller}");
         }
     }
 
@@ -426,15 +561,18 @@ mod isolation {
         for op in [0xf0u8, 0xf1, 0xf2, 0xe0, 0xe1, 0xe2] {
             let mut request = vec![op];
             request.extend_from_slice(&[0u8; 32 * 20]);
-            assert!(!request_from(&mut chain, stranger, &request).is_success(), "op {op:#x}");
+            assert!(!call(&mut chain, stranger, EM, &request).is_success(), "op {op:#x}");
         }
         // The sequencer itself may not use the EM's inner frames either.
-        assert!(!request_from(&mut chain, SEQUENCER, &[0xe0; 200]).is_success());
+        assert!(!call(&mut chain, SEQUENCER, EM, &[0xe0; 200]).is_success());
     }
 
     #[test]
-    fn the_sequencer_cannot_make_frame_requests() {
+    fn only_the_em_may_use_the_touch_built_in() {
         let mut chain = chain();
-        assert!(!request_from(&mut chain, SEQUENCER, &sstore_request()).is_success());
+        let mut query = vec![0u8];
+        query.extend_from_slice(&[0u8; 32]);
+        assert!(!call(&mut chain, STRANGER, TOUCH, &query).is_success());
+        assert!(!call(&mut chain, SEQUENCER, TOUCH, &query).is_success());
     }
 }
