@@ -73,6 +73,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             ovm_runner::VECTORS_ENV
         );
     }
+    if !args.quiet {
+        println!("vectors: {}", vectors.root.display());
+    }
     let started = Instant::now();
     let files = ovm_runner::state_test_files(&vectors.root);
     let selection = Selection { filters: args.filter.clone(), case_id: args.case.clone(), shard: args.shard };
@@ -80,7 +83,12 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     if loaded.cases.is_empty() && loaded.file_errors.is_empty() {
         return Err(match &args.case {
             Some(id) => format!("no case has the id `{id}` in {}", vectors.root.display()),
-            None => format!("no state-test cases selected in {}", vectors.root.display()),
+            None if !args.filter.is_empty() => format!(
+                "no case matches --filter {} in {}",
+                args.filter.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "),
+                vectors.root.display()
+            ),
+            None => format!("no state-test cases in {}", vectors.root.display()),
         });
     }
 
@@ -120,15 +128,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     };
     let report = Report::new(run, records, loaded.file_errors);
     let listed = if args.quiet { 20 } else { 50 };
-    let summary = report.summary(listed);
-    if args.quiet {
-        // Totals, skips, errors and failures only.
-        for line in summary.lines().skip_while(|l| !l.starts_with("TOTAL")) {
-            println!("{line}");
-        }
-    } else {
-        print!("{summary}");
-    }
+    // Quiet: totals (with their headers), skips, errors and failures only.
+    print!("{}", if args.quiet { report.totals_summary(listed) } else { report.summary(listed) });
     if !args.native_only && !args.quiet {
         println!("{}", overhead_summary(&report));
     }
@@ -138,8 +139,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let dir = report.write(&root.join(&args.reports)).map_err(|e| format!("cannot write the report: {e}"))?;
     let t = &report.totals;
     println!(
-        "{} cases: {} pass, {} fail, {} error, {} skipped; {} file error(s); {:.1}s; report in {}",
+        "{} case{}: {} pass, {} fail, {} error, {} skipped; {} file error(s); {:.1}s; report in {}",
         t.cases,
+        if t.cases == 1 { "" } else { "s" },
         t.pass,
         t.fail,
         t.error,

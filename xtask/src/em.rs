@@ -14,6 +14,14 @@ const BUILDS: &[(&str, &[&str])] = &[
 
 pub fn run(check: bool) -> Result<(), String> {
     let root = crate::project_root();
+    for tool in ["node", "npm"] {
+        if Command::new(tool).arg("--version").output().is_err() {
+            return Err(format!(
+                "`cargo xtask em` needs Node.js and npm (the pinned solc is an npm package), and `{tool}` \
+                 is not on the PATH; install them (e.g. `apt-get install nodejs npm`) and run it again"
+            ));
+        }
+    }
     if !root.join("contracts/node_modules/solc").is_dir() {
         eprintln!("installing the pinned solc (npm ci in contracts/)");
         run_command(Command::new("npm").args(["ci", "--silent", "--prefix", "contracts"]), &root)?;

@@ -26,6 +26,8 @@ enum Command {
     /// Compile the ExecutionManager and example contracts with the pinned solc (`--check`: verify
     /// the committed artifacts instead).
     Em {
+        /// Compile in memory and fail if a committed artifact differs from what its source compiles to
+        /// (writes nothing). Needs Node.js and npm; installs the pinned solc with `npm ci` once.
         #[arg(long)]
         check: bool,
     },
@@ -39,7 +41,8 @@ enum Command {
     },
     /// Transpiled size overhead over every contract in the vectors.
     TranspileStats(stats::Args),
-    /// Time the native run against revme's `statetest` on the same folder, side by side.
+    /// Time the native run against revme's `statetest` on the same folder, side by side (installs
+    /// revme 43.0.3 from crates.io into target/bench-tools on first use).
     Bench(bench::Args),
     /// The physical gas envelope, measured: adversarial loops of every kind of instruction and EM
     /// request, natively and through the OVM, with physical gas per native gas and time per half.

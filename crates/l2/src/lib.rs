@@ -423,7 +423,8 @@ mod isolation {
         for (target, payload) in requests() {
             // payload at memory 0x20, target word at 0x00: forwarders take `target ‖ payload`
             for (i, byte) in payload.iter().enumerate() {
-                code = code.push(u64::from(*byte)).push(0x20 + i as u64).op(&[0x53]); // MSTORE8
+                code = code.push(u64::from(*byte)).push(0x20 + i as u64).op(&[0x53]);
+                // MSTORE8
             }
             let len = payload.len() as u64;
             // Direct: CALL(GAS, target, 0, 0x20, len, 0, 0)

@@ -210,6 +210,8 @@ pub struct Report {
     pub cases: Vec<CaseRecord>,
 }
 
+const VERDICTS_HEADER: &str = "verdicts by folder";
+
 impl Report {
     pub fn new(run: RunInfo, mut cases: Vec<CaseRecord>, file_errors: Vec<FileError>) -> Self {
         cases.sort_by(|a, b| a.id.cmp(&b.id));
@@ -231,11 +233,23 @@ impl Report {
     /// Per-folder counts, then totals, skip reasons, file errors and the failing cases (at most
     /// `max_listed` of them).
     pub fn summary(&self, max_listed: usize) -> String {
+        self.summary_with(max_listed, true)
+    }
+
+    /// The summary with totals only (and their headers), no row per folder.
+    pub fn totals_summary(&self, max_listed: usize) -> String {
+        self.summary_with(max_listed, false)
+    }
+
+    fn summary_with(&self, max_listed: usize, by_folder: bool) -> String {
         let mut folders: BTreeMap<&str, Totals> = BTreeMap::new();
-        for case in &self.cases {
-            folders.entry(case.folder()).or_default().add(case.status);
+        if by_folder {
+            for case in &self.cases {
+                folders.entry(case.folder()).or_default().add(case.status);
+            }
         }
-        let width = folders.keys().map(|f| f.len()).max().unwrap_or(6).max(6);
+        // One first-column width for both tables, so that their columns line up.
+        let width = folders.keys().map(|f| f.len()).max().unwrap_or(0).max(VERDICTS_HEADER.len());
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -253,7 +267,7 @@ impl Report {
             row(folder, totals);
         }
         row("TOTAL", &self.totals);
-        out.push_str(&self.verdict_table(width));
+        out.push_str(&self.verdict_table(width, by_folder));
         for (reason, count) in &self.skipped {
             let _ = writeln!(out, "skipped {count} case(s): {reason}");
         }
@@ -271,19 +285,19 @@ impl Report {
         out
     }
 
-    /// Verdict counts by folder and overall, when the job gives verdicts.
-    fn verdict_table(&self, width: usize) -> String {
+    /// Verdict counts by folder (when `by_folder`) and overall, when the job gives verdicts.
+    fn verdict_table(&self, width: usize, by_folder: bool) -> String {
         if self.verdicts.is_empty() {
             return String::new();
         }
         let labels: Vec<&String> = self.verdicts.keys().collect();
         let mut folders: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
-        for case in &self.cases {
+        for case in self.cases.iter().filter(|_| by_folder) {
             if let Some(verdict) = &case.verdict {
                 *folders.entry(case.folder()).or_default().entry(verdict).or_default() += 1;
             }
         }
-        let mut out = format!("\n{:<width$}", "verdicts by folder");
+        let mut out = format!("\n{:<width$}", VERDICTS_HEADER);
         for label in &labels {
             let _ = write!(out, " {:>w$}", label, w = label.len().max(7));
         }
