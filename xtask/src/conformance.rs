@@ -353,13 +353,29 @@ fn write_traces(case: &Case, dir: &std::path::Path, native_only: bool) -> Result
             .map(|f| (std::io::BufWriter::new(f), path))
             .map_err(|e| format!("cannot write {name}: {e}"))
     };
-    let (native_out, native_path) = create("trace-native.jsonl")?;
-    NativeBackend.run_traced(case, setup, Box::new(native_out)).map_err(|e| e.to_string())?;
-    println!("native trace (EIP-3155): {}", native_path.display());
+    // A rejected transaction executes nothing: there is no trace to write, only the rejection (which
+    // the outcome above already shows).
+    let rejected = |backend: &dyn Backend| match backend.run(case, setup) {
+        Ok(Outcome { tx: TxOutcome::Rejected { kind, .. }, .. }) => Some(kind),
+        _ => None,
+    };
+    match rejected(&NativeBackend) {
+        Some(kind) => println!("native: no trace, the transaction is rejected ({kind})"),
+        None => {
+            let (native_out, native_path) = create("trace-native.jsonl")?;
+            NativeBackend.run_traced(case, setup, Box::new(native_out)).map_err(|e| e.to_string())?;
+            println!("native trace (EIP-3155): {}", native_path.display());
+        }
+    }
     if !native_only {
-        let (ovm_out, ovm_path) = create("trace-ovm.jsonl")?;
-        L2Backend.run_traced(case, setup, ovm_out).map_err(|e| e.to_string())?;
-        println!("ovm trace (original pc, physical pc): {}", ovm_path.display());
+        match rejected(&L2Backend) {
+            Some(kind) => println!("ovm: no trace, the transaction is rejected ({kind})"),
+            None => {
+                let (ovm_out, ovm_path) = create("trace-ovm.jsonl")?;
+                L2Backend.run_traced(case, setup, ovm_out).map_err(|e| e.to_string())?;
+                println!("ovm trace (original pc, physical pc): {}", ovm_path.display());
+            }
+        }
     }
     Ok(())
 }

@@ -145,3 +145,20 @@ fn a_case_that_drifts_into_explained_fails_the_baseline_check() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn tracing_a_rejected_transaction_prints_both_rejections() {
+    let dir = scratch("trace-rejected");
+    let vector = format!("{}/../vectors/ovm/rejection_pairs_of_faults.json", env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(vector, dir.join("vectors/r.json")).unwrap();
+    let out = conformance(&dir, &["--case", "r.json::single_balance::Cancun::d0g0v0", "--trace"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout
+        .contains("native: no trace, the transaction is rejected (TransactionException.INSUFFICIENT_ACCOUNT_FUNDS)"));
+    assert!(
+        stdout.contains("ovm: no trace, the transaction is rejected (TransactionException.INSUFFICIENT_ACCOUNT_FUNDS)")
+    );
+    assert!(results(&dir)["cases"][0]["verdict"] == "equal");
+    std::fs::remove_dir_all(dir).unwrap();
+}
