@@ -100,10 +100,11 @@ fn op_name(op: u8) -> String {
         OP_CREATE2 => "CREATE2",
         OP_SELFDESTRUCT => "SELFDESTRUCT",
         OP_RETURNDATACOPY => "RETURNDATACOPY",
-        0xe0 => "inner call frame",
-        0xe1 => "inner create frame",
-        0xe2 => "deploy frame",
-        0xf1 => "transaction",
+        OP_REPORT_METER => "REPORT_METER",
+        em::OP_INNER_CALL => "inner call frame",
+        em::OP_INNER_CREATE => "inner create frame",
+        em::OP_INNER_DEPLOY => "deploy frame",
+        em::OP_TRANSACTION => "transaction",
         other => return format!("{other:#04x}"),
     };
     name.to_string()

@@ -46,7 +46,7 @@ pub const TRANSPILE_INIT: Address = Address::new(layout::TRANSPILE_INIT_ADDRESS)
 pub const CONTEXT: Address = Address::new(layout::CONTEXT_ADDRESS);
 pub const TOUCH: Address = Address::new(layout::TOUCH_ADDRESS);
 /// The only account the EM accepts genesis, transactions and dumps from.
-pub const SEQUENCER: Address = Address::new([0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10]);
+pub const SEQUENCER: Address = Address::new(layout::em::SEQUENCER_ADDRESS);
 
 const HEADROOM_LIMIT: usize = layout::NATIVE_STACK_LIMIT + layout::STACK_HEADROOM;
 

@@ -24,7 +24,7 @@ use alloy_primitives::{keccak256, Address, Bytes, Log, LogData, B256, U256};
 use evm::{build, sequencer_call, Changes, L2Db, PhysicalRun};
 use ovm_backend::{AccountState, Backend, BackendError, Execution, Outcome, PostState, Status, TxOutcome};
 use ovm_fixture::{Case, Setup};
-use ovm_transpiler::{transpile, Mode};
+use ovm_transpiler::{layout::em, transpile, Mode};
 use revm::{
     context::result::{ExecutionResult, Output},
     interpreter::InstructionResult,
@@ -165,7 +165,7 @@ impl Chain {
 
     fn fresh_genesis(case: &Case, setup: &Setup) -> Result<Self, BackendError> {
         let mut db = Self::em_only();
-        let mut request = vec![0xf0];
+        let mut request = vec![em::OP_GENESIS];
         push_word(&mut request, U256::from(case.unit.test.pre.len()));
         for (address, account) in &case.unit.test.pre {
             let phys = if account.code.is_empty() {
@@ -246,11 +246,11 @@ impl Chain {
         let (Some(status), Some(code), Some(top_selfdestructed)) = (word(0), word(1), word(2)) else {
             return Err(BackendError("the EM's reply is too short".into()));
         };
-        if status.is_zero() {
+        if status == U256::from(em::TX_REJECTED) {
             return Ok(sequencer::rejection(code.saturating_to()));
         }
         let output = reply.slice(96..);
-        let status = if status == U256::from(1) {
+        let status = if status == U256::from(em::TX_SUCCEEDED) {
             // A successful creation is a Return, whatever its constructor ended with (as in revm).
             match (top_selfdestructed.is_zero() || is_create, top_frame) {
                 _ if is_create => Status::Return,
@@ -273,7 +273,7 @@ impl Chain {
     /// The OVM post-state, as the EM's `dump` lists it.
     fn dump(&mut self) -> Result<PostState, BackendError> {
         let no_inspector = None::<revm::inspector::NoOpInspector>;
-        let run = self.request(Bytes::from_static(&[0xf2]), 1 << 40, no_inspector, Changes::Discard)?;
+        let run = self.request(Bytes::from_static(&[em::OP_DUMP]), 1 << 40, no_inspector, Changes::Discard)?;
         let ExecutionResult::Success { output: Output::Call(reply), .. } = run.result else {
             return Err(BackendError(format!("the EM's dump failed: {:?}", run.result)));
         };
@@ -460,7 +460,7 @@ mod isolation {
         install(&mut db, STRANGER, forwarder());
         install(&mut db, SEQUENCER, forwarder());
         let mut chain = Chain { db: Some(db), number: U256::from(1) };
-        let mut request = vec![0xf0];
+        let mut request = vec![em::OP_GENESIS];
         push_word(&mut request, U256::from(3));
         for (address, balance, phys) in
             [(PROBED, 0u64, PROBE_CODE), (INACTIVE, 0, INACTIVE_CODE), (SENDER, 1_000_000_000, Address::ZERO)]
@@ -559,13 +559,20 @@ mod isolation {
     fn only_the_sequencer_may_run_transactions_or_genesis() {
         let mut chain = chain();
         let stranger = Address::repeat_byte(0x77);
-        for op in [0xf0u8, 0xf1, 0xf2, 0xe0, 0xe1, 0xe2] {
+        for op in [
+            em::OP_GENESIS,
+            em::OP_TRANSACTION,
+            em::OP_DUMP,
+            em::OP_INNER_CALL,
+            em::OP_INNER_CREATE,
+            em::OP_INNER_DEPLOY,
+        ] {
             let mut request = vec![op];
             request.extend_from_slice(&[0u8; 32 * 20]);
             assert!(!call(&mut chain, stranger, EM, &request).is_success(), "op {op:#x}");
         }
         // The sequencer itself may not use the EM's inner frames either.
-        assert!(!call(&mut chain, SEQUENCER, EM, &[0xe0; 200]).is_success());
+        assert!(!call(&mut chain, SEQUENCER, EM, &[em::OP_INNER_CALL; 200]).is_success());
     }
 
     #[test]

@@ -13,6 +13,7 @@
 use alloy_primitives::{Bytes, B256, U256};
 use ovm_backend::TxOutcome;
 use ovm_fixture::Setup;
+use ovm_transpiler::layout::em;
 use revm::{context::TxEnv, primitives::TxKind};
 
 const MAX_BLOBS_CANCUN: usize = 6;
@@ -49,32 +50,31 @@ pub struct TxRequest {
 }
 
 impl TxRequest {
-    /// `0xf1 || words 0..=20 || blob hashes || data` (word 19 is the blob count).
+    /// `OP_TRANSACTION || the TX_WORDS words || blob hashes || data`, each word at its named index.
     pub fn encode(&self) -> Bytes {
-        let words = [
-            self.sender,
-            self.to,
-            U256::from(self.is_create as u8),
-            self.value,
-            self.gas_limit,
-            self.effective_gas_price,
-            self.required_balance,
-            self.upfront_charge,
-            self.access_list_addresses,
-            self.access_list_keys,
-            self.nonce,
-            self.coinbase,
-            self.timestamp,
-            self.number,
-            self.prevrandao,
-            self.block_gas_limit,
-            self.chain_id,
-            self.base_fee,
-            self.blob_base_fee,
-            U256::from(self.blob_hashes.len()),
-            U256::from(self.required_balance_overflows as u8),
-        ];
-        let mut out = vec![0xf1];
+        let mut words = [U256::ZERO; em::TX_WORDS];
+        words[em::TX_SENDER] = self.sender;
+        words[em::TX_TO] = self.to;
+        words[em::TX_IS_CREATE] = U256::from(self.is_create as u8);
+        words[em::TX_VALUE] = self.value;
+        words[em::TX_GAS_LIMIT] = self.gas_limit;
+        words[em::TX_GAS_PRICE] = self.effective_gas_price;
+        words[em::TX_REQUIRED_BALANCE] = self.required_balance;
+        words[em::TX_UPFRONT_CHARGE] = self.upfront_charge;
+        words[em::TX_ACCESS_ADDRESSES] = self.access_list_addresses;
+        words[em::TX_ACCESS_KEYS] = self.access_list_keys;
+        words[em::TX_NONCE] = self.nonce;
+        words[em::TX_COINBASE] = self.coinbase;
+        words[em::TX_TIMESTAMP] = self.timestamp;
+        words[em::TX_NUMBER] = self.number;
+        words[em::TX_PREVRANDAO] = self.prevrandao;
+        words[em::TX_BLOCK_GAS_LIMIT] = self.block_gas_limit;
+        words[em::TX_CHAIN_ID] = self.chain_id;
+        words[em::TX_BASE_FEE] = self.base_fee;
+        words[em::TX_BLOB_BASE_FEE] = self.blob_base_fee;
+        words[em::TX_BLOB_COUNT] = U256::from(self.blob_hashes.len());
+        words[em::TX_BALANCE_OVERFLOWS] = U256::from(self.required_balance_overflows as u8);
+        let mut out = vec![em::OP_TRANSACTION];
         for word in &words {
             out.extend_from_slice(&word.to_be_bytes::<32>());
         }
@@ -90,15 +90,15 @@ fn reject(kind: &str, detail: impl Into<String>) -> TxOutcome {
     TxOutcome::Rejected { kind: format!("TransactionException.{kind}"), detail: detail.into() }
 }
 
-/// The EM's rejection codes (see `runTx` in ExecutionManager.sol).
+/// The EM's rejection codes (`REJECT_*`, see `validateTx` in ExecutionManager.sol).
 pub fn rejection(code: u64) -> TxOutcome {
     let kind = match code {
-        1 => "INTRINSIC_GAS_TOO_LOW",
-        3 => "SENDER_NOT_EOA",
-        4 => "NONCE_MISMATCH_TOO_HIGH",
-        5 => "NONCE_MISMATCH_TOO_LOW",
-        7 => "INSUFFICIENT_ACCOUNT_FUNDS",
-        8 => "GASLIMIT_PRICE_PRODUCT_OVERFLOW",
+        em::REJECT_INTRINSIC_GAS => "INTRINSIC_GAS_TOO_LOW",
+        em::REJECT_SENDER_CODE => "SENDER_NOT_EOA",
+        em::REJECT_NONCE_HIGH => "NONCE_MISMATCH_TOO_HIGH",
+        em::REJECT_NONCE_LOW => "NONCE_MISMATCH_TOO_LOW",
+        em::REJECT_FUNDS => "INSUFFICIENT_ACCOUNT_FUNDS",
+        em::REJECT_BALANCE_OVERFLOW => "GASLIMIT_PRICE_PRODUCT_OVERFLOW",
         _ => "UNKNOWN",
     };
     reject(kind, format!("rejected by the ExecutionManager (code {code})"))

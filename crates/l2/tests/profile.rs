@@ -2,7 +2,7 @@
 
 use ovm_fixture::load_file;
 use ovm_l2::L2Backend;
-use ovm_transpiler::layout::{OP_SLOAD, OP_SSTORE};
+use ovm_transpiler::layout::{em, OP_SLOAD, OP_SSTORE};
 
 #[test]
 fn every_state_access_is_one_request_and_its_em_instructions_are_counted() {
@@ -15,9 +15,13 @@ fn every_state_access_is_one_request_and_its_em_instructions_are_counted() {
     let count = |op: u8| profile.requests.get(&op).map_or(0, |cost| cost.requests);
     assert_eq!(count(OP_SLOAD), 4);
     assert_eq!(count(OP_SSTORE), 7);
-    assert_eq!(count(0xf1), 1, "the transaction itself, from the sequencer");
+    assert_eq!(count(em::OP_TRANSACTION), 1, "the transaction itself, from the sequencer");
     let ops: Vec<u8> = profile.requests.keys().copied().collect();
-    assert_eq!(ops, [OP_SLOAD, OP_SSTORE, 0xe0, 0xf1], "and the inner frame of the top-level call");
+    assert_eq!(
+        ops,
+        [OP_SLOAD, OP_SSTORE, em::OP_INNER_CALL, em::OP_TRANSACTION],
+        "and the inner frame of the top-level call"
+    );
     assert_eq!(profile.calls.code, 1, "the contract's code contract, once");
     assert_eq!(profile.calls.em, 4 + 7 + 2);
     assert!(profile.requests.values().all(|cost| cost.em_instructions > 0));

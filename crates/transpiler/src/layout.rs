@@ -1,8 +1,9 @@
 //! The numbers shared by the transpiler, the ExecutionManager and the layer-2 EVM.
 //!
-//! This module is the single source of truth for the physical layout of transpiled code: the EM
-//! and the layer-2 EVM import these constants instead of repeating them (see ARCHITECTURE.md,
-//! "The OVM design").
+//! The Rust side takes every number of the calling convention from here. The EM (Yul) cannot import
+//! them: it names each as a constant of its own (`function OP_SLOAD() -> o { o := 0x02 }`), and
+//! `crates/l2/tests/tidy.rs` parses `contracts/em/ExecutionManager.sol` and fails when one of its
+//! constants differs from its twin here (see ARCHITECTURE.md, "The OVM design").
 
 /// The ExecutionManager's physical address, `0x4200…00`.
 pub const EM_ADDRESS: [u8; 20] = address_with_last_byte(0x00);
@@ -26,11 +27,25 @@ pub mod em_transient {
     /// Number of frames on the context stack (frame 0 is the sender).
     pub const FRAMES: u64 = 0;
     /// ORIGIN, GASPRICE, COINBASE, TIMESTAMP, NUMBER, PREVRANDAO, GASLIMIT, CHAINID, BASEFEE,
-    /// BLOBBASEFEE at 1..=10, in that order.
+    /// BLOBBASEFEE at 1..=10, in that order (the EM's `T_ORIGIN`..`T_BLOBBASEFEE`).
     pub const TX_CONTEXT: std::ops::RangeInclusive<u64> = 1..=10;
+    /// The EM's names for the slots of `TX_CONTEXT`, in order.
+    pub const TX_CONTEXT_NAMES: [&str; 10] = [
+        "T_ORIGIN",
+        "T_GASPRICE",
+        "T_COINBASE",
+        "T_TIMESTAMP",
+        "T_NUMBER",
+        "T_PREVRANDAO",
+        "T_GASLIMIT",
+        "T_CHAINID",
+        "T_BASEFEE",
+        "T_BLOBBASEFEE",
+    ];
     /// Frame `f`'s fields are at `FRAME_BASE + FRAME_STRIDE * f + field`.
     pub const FRAME_BASE: u64 = 0x10000;
-    pub const FRAME_STRIDE: u64 = 16;
+    pub const FRAME_STRIDE_BITS: u64 = 4;
+    pub const FRAME_STRIDE: u64 = 1 << FRAME_STRIDE_BITS;
     pub const F_ADDRESS: u64 = 0;
     /// A constructor's meter when it returned successfully (its `OP_REPORT_METER` request).
     pub const F_METER_LEFT: u64 = 1;
@@ -39,6 +54,63 @@ pub mod em_transient {
     /// The frame's code contract: the only caller the built-in answers.
     pub const F_PHYS: u64 = 5;
     pub const F_BUDGET: u64 = 7;
+}
+
+/// The EM's requests that only Rust and the EM itself send: the sequencer's, the inner frames', the
+/// transaction request's words and the rejection codes of its reply.
+pub mod em {
+    /// The sequencer: the only account the EM accepts genesis, transactions and dumps from.
+    pub const SEQUENCER_ADDRESS: [u8; 20] = super::address_with_last_byte(0x10);
+    pub const OP_INNER_CALL: u8 = 0xe0;
+    pub const OP_INNER_CREATE: u8 = 0xe1;
+    pub const OP_INNER_DEPLOY: u8 = 0xe2;
+    pub const OP_GENESIS: u8 = 0xf0;
+    pub const OP_TRANSACTION: u8 = 0xf1;
+    pub const OP_DUMP: u8 = 0xf2;
+
+    /// Words of the transaction request (`OP_TRANSACTION`), by index; the blob hashes, then the data,
+    /// follow the `TX_WORDS` words.
+    pub const TX_SENDER: usize = 0;
+    pub const TX_TO: usize = 1;
+    pub const TX_IS_CREATE: usize = 2;
+    pub const TX_VALUE: usize = 3;
+    pub const TX_GAS_LIMIT: usize = 4;
+    pub const TX_GAS_PRICE: usize = 5;
+    pub const TX_REQUIRED_BALANCE: usize = 6;
+    pub const TX_UPFRONT_CHARGE: usize = 7;
+    pub const TX_ACCESS_ADDRESSES: usize = 8;
+    pub const TX_ACCESS_KEYS: usize = 9;
+    pub const TX_NONCE: usize = 10;
+    pub const TX_COINBASE: usize = 11;
+    pub const TX_TIMESTAMP: usize = 12;
+    pub const TX_NUMBER: usize = 13;
+    pub const TX_PREVRANDAO: usize = 14;
+    pub const TX_BLOCK_GAS_LIMIT: usize = 15;
+    pub const TX_CHAIN_ID: usize = 16;
+    pub const TX_BASE_FEE: usize = 17;
+    pub const TX_BLOB_BASE_FEE: usize = 18;
+    pub const TX_BLOB_COUNT: usize = 19;
+    pub const TX_BALANCE_OVERFLOWS: usize = 20;
+    pub const TX_WORDS: usize = 21;
+
+    /// Why the EM rejects a transaction (its reply's second word).
+    pub const REJECT_INTRINSIC_GAS: u64 = 1;
+    pub const REJECT_SENDER_CODE: u64 = 3;
+    pub const REJECT_NONCE_HIGH: u64 = 4;
+    pub const REJECT_NONCE_LOW: u64 = 5;
+    pub const REJECT_FUNDS: u64 = 7;
+    pub const REJECT_BALANCE_OVERFLOW: u64 = 8;
+    /// The transaction reply's first word.
+    pub const TX_REJECTED: u64 = 0;
+    pub const TX_SUCCEEDED: u64 = 1;
+    pub const TX_FAILED: u64 = 2;
+
+    /// Header lengths of the requests whose data follows their words.
+    pub const CALL_HEADER: usize = super::request_header_len(super::CALL_REQUEST_WORDS);
+    pub const CREATE_HEADER: usize = super::request_header_len(super::CREATE_REQUEST_WORDS);
+    pub const INNER_CALL_HEADER: usize = super::request_header_len(4);
+    pub const INNER_CREATE_HEADER: usize = super::request_header_len(4);
+    pub const INNER_DEPLOY_HEADER: usize = super::request_header_len(1);
 }
 
 const fn address_with_last_byte(last: u8) -> [u8; 20] {
@@ -202,6 +274,8 @@ pub const METER_TRAILER_LEN: usize = 32;
 /// The bit of the trailer that says the frame ended with STOP rather than RETURN (the meter itself
 /// stays below 2^63): a transaction's status tells the two apart.
 pub const METER_STOPPED_BIT: u32 = 255;
+/// The meter's bits in a trailer (the meter never reaches 2^63).
+pub const METER_MASK: u64 = u64::MAX;
 
 /// Bytes of a request header with `words` words: the op byte and the words.
 pub const fn request_header_len(words: usize) -> usize {
