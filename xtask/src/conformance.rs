@@ -2,13 +2,12 @@
 //! Cancun case again through the ExecutionManager, compared with the native outcome.
 //! `--native-only` runs the first half alone.
 
-use ovm_backend::{check_fixture, Backend, Outcome, TxOutcome};
-use ovm_compare::Verdict;
-use ovm_fixture::{Case, Setup};
+use ovm_backend::{Backend, Outcome, TxOutcome};
+use ovm_conformance::Baseline;
+use ovm_fixture::Case;
 use ovm_l2::L2Backend;
 use ovm_native::NativeBackend;
-use ovm_runner::{CaseStatus, JobOutcome, Origin, Progress, Report, RunInfo, Selection};
-use revm::primitives::hardfork::SpecId;
+use ovm_runner::{Origin, Progress, Report, RunInfo, Selection};
 use std::{
     path::PathBuf,
     process::ExitCode,
@@ -97,14 +96,14 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let budget = args.case_timeout.map(Duration::from_secs_f64);
     let records = ovm_runner::run_cases(&loaded.cases, budget, &progress, |case, setup| {
         if args.native_only {
-            native_job(&NativeBackend, case, setup)
+            ovm_conformance::native_job(&NativeBackend, case, setup)
         } else {
-            differential_job(case, setup, args.gas_facts)
+            ovm_conformance::differential_job(&NativeBackend, &L2Backend, case, setup, args.gas_facts)
         }
     });
     progress.finish();
 
-    let run_id = run_id(&root.join(&args.reports), job);
+    let run_id = ovm_runner::new_run_id(&root.join(&args.reports), job);
     if let (Some(_), Some(case)) = (&args.case, loaded.cases.first()) {
         print_case(&NativeBackend, case);
         if !args.native_only {
@@ -158,143 +157,6 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         None => false,
     };
     Ok(if (t.is_clean() && !drifted) || args.no_fail { ExitCode::SUCCESS } else { ExitCode::FAILURE })
-}
-
-fn is_explained(verdict: &Option<String>) -> bool {
-    verdict.as_deref().is_some_and(|v| v.starts_with("explained"))
-}
-
-/// `--write-baseline`: the explained cases' ids, sorted, under a header saying what they are.
-fn write_baseline(report: &Report, path: &std::path::Path, vectors: &std::path::Path) -> Result<(), String> {
-    let mut ids: Vec<&str> = report.cases.iter().filter(|c| is_explained(&c.verdict)).map(|c| c.id.as_str()).collect();
-    ids.sort_unstable();
-    let mut text = format!(
-        "# The {} case(s) whose verdict is `explained` (a documented difference,\n\
-         # docs/context-differences.md), over the vectors in {}.\n\
-         # `cargo xtask conformance --baseline FILE` fails when a case outside this list is explained;\n\
-         # regenerate with `cargo xtask conformance --write-baseline FILE` (shrinking it is always welcome).\n",
-        ids.len(),
-        vectors.file_name().map_or_else(|| vectors.display().to_string(), |n| n.to_string_lossy().into_owned()),
-    );
-    for id in &ids {
-        text.push_str(id);
-        text.push('\n');
-    }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    println!("baseline: wrote {} explained case(s) to {}", ids.len(), path.display());
-    Ok(())
-}
-
-/// `--baseline`: whether every explained case of the run is listed; prints what drifted either way.
-fn check_baseline(report: &Report, path: &std::path::Path) -> Result<bool, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("--baseline {}: {e}", path.display()))?;
-    let listed: std::collections::BTreeSet<&str> =
-        text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
-    let mut new = Vec::new();
-    let mut now_equal = 0;
-    for case in &report.cases {
-        match (is_explained(&case.verdict), listed.contains(case.id.as_str())) {
-            (true, false) => new.push(case.id.as_str()),
-            (false, true) if case.verdict.as_deref() == Some("equal") => now_equal += 1,
-            _ => {}
-        }
-    }
-    if now_equal > 0 {
-        println!("baseline: {now_equal} listed case(s) are equal now; shrink {} with --write-baseline", path.display());
-    }
-    if new.is_empty() {
-        println!("baseline: every explained case is listed in {}", path.display());
-        return Ok(true);
-    }
-    println!("FAIL baseline: {} case(s) are explained but not listed in {}:", new.len(), path.display());
-    for id in new.iter().take(20) {
-        println!("  {id}");
-    }
-    if new.len() > 20 {
-        println!("  ... and {} more", new.len() - 20);
-    }
-    Ok(false)
-}
-
-/// The native half: run on revm, judge against the fixture.
-fn native_job(backend: &dyn Backend, case: &Case, setup: &Setup) -> JobOutcome {
-    match backend.run(case, setup) {
-        Ok(outcome) => judge_on_fixture(backend, case, setup, &outcome, "")
-            .unwrap_or_else(|| JobOutcome::new(CaseStatus::Pass, "").with_gas(outcome.execution().map(|e| e.gas_used))),
-        Err(e) => JobOutcome::new(CaseStatus::Error, format!("{} backend: {e}", backend.name())),
-    }
-}
-
-/// `None` when the outcome matches the fixture; else the failure, or the counted skip where the
-/// backend knows it cannot judge the case.
-fn judge_on_fixture(
-    backend: &dyn Backend,
-    case: &Case,
-    setup: &Setup,
-    outcome: &Outcome,
-    prefix: &str,
-) -> Option<JobOutcome> {
-    let gas = outcome.execution().map(|e| e.gas_used);
-    let mismatch = check_fixture(&case.expect, outcome).err()?;
-    Some(match backend.known_limitation(case, setup) {
-        Some(reason) => JobOutcome::new(CaseStatus::Skipped, reason).with_gas(gas),
-        None => JobOutcome::new(CaseStatus::Fail, format!("{prefix}{mismatch}")).with_gas(gas),
-    })
-}
-
-/// Native against the fixture, then (Cancun cases) the OVM against the native outcome, with the
-/// verdict of `docs/context-differences.md`: equal, explained(rule), divergent, or error.
-fn differential_job(case: &Case, setup: &Setup, all_gas_facts: bool) -> JobOutcome {
-    let clock = Instant::now();
-    let native = match NativeBackend.run(case, setup) {
-        Ok(outcome) => outcome,
-        Err(e) => return JobOutcome::new(CaseStatus::Error, format!("native backend: {e}")).with_verdict("error"),
-    };
-    if let Some(failure) = judge_on_fixture(&NativeBackend, case, setup, &native, "native: ") {
-        return failure;
-    }
-    let native_time = clock.elapsed();
-    let gas = native.execution().map(|e| e.gas_used);
-    if setup.spec != SpecId::CANCUN {
-        return JobOutcome::new(CaseStatus::Pass, "native only: the layer-2 EVM implements Cancun").with_gas(gas);
-    }
-    let clock = Instant::now();
-    let ovm = match L2Backend.run(case, setup) {
-        Ok(outcome) => outcome,
-        Err(e) => {
-            return JobOutcome::new(CaseStatus::Error, format!("ovm backend: {e}")).with_gas(gas).with_verdict("error")
-        }
-    };
-    let ovm_time = clock.elapsed();
-    let clock = Instant::now();
-    let differences = ovm_compare::compare(&native, &ovm, ovm_compare::fees(setup).as_ref());
-    let facts = if differences.is_empty() && !all_gas_facts { None } else { NativeBackend.gas_facts(case, setup) };
-    let verdict = ovm_compare::verdict(&differences, facts);
-    let compare_time = clock.elapsed();
-    let status = if verdict == Verdict::Divergent { CaseStatus::Fail } else { CaseStatus::Pass };
-    let message = match differences.split_first() {
-        None => String::new(),
-        Some((first, rest)) => format!("{first} (+{} more)", rest.len()),
-    };
-    let mut outcome = JobOutcome::new(status, message);
-    if all_gas_facts {
-        // No facts: the transaction never executed (it could not be encoded).
-        let facts = facts.unwrap_or_default();
-        let seen = [(facts.read_gas, "read_gas"), (facts.ran_out_of_gas, "out_of_gas")];
-        outcome =
-            outcome.with_observed(seen.iter().filter(|(yes, _)| *yes).map(|(_, name)| name.to_string()).collect());
-    }
-    outcome
-        .with_gas(gas)
-        .with_gas_under_test(ovm.execution().map(|e| e.gas_used))
-        .with_verdict(verdict.to_string())
-        .with_diff(differences.iter().map(|d| d.to_string()))
-        .with_timing("native", native_time)
-        .with_timing("ovm", ovm_time)
-        .with_timing("compare", compare_time)
 }
 
 /// The OVM's cost against the native run's, per case: medians of the time and gas ratios.
@@ -420,30 +282,6 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// `YYYYMMDDTHHMMSSZ-<job>`, with `-2`, `-3`... when a run of the same second exists.
-fn run_id(reports: &std::path::Path, job: &str) -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days as i64);
-    let base = format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z-{job}", rem / 3600, rem / 60 % 60, rem % 60);
-    (1..)
-        .map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
-        .find(|id| !reports.join(id).exists())
-        .unwrap_or(base)
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 /// A positive, finite number of seconds that a `Duration` can hold.
 fn parse_seconds(text: &str) -> Result<f64, String> {
     let seconds: f64 = text.parse().map_err(|_| format!("`{text}` is not a number of seconds"))?;
@@ -453,11 +291,41 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
     Ok(seconds)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn civil_dates() {
-        assert_eq!(super::civil_from_days(0), (1970, 1, 1));
-        assert_eq!(super::civil_from_days(20_417), (2025, 11, 25));
+/// `--write-baseline`: the run's explained cases, as the baseline of later runs.
+fn write_baseline(report: &Report, path: &std::path::Path, vectors: &std::path::Path) -> Result<(), String> {
+    let folder =
+        vectors.file_name().map_or_else(|| vectors.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let text = Baseline::text_of(report, &folder);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
+    std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let count = text.lines().filter(|l| !l.starts_with('#')).count();
+    println!("baseline: wrote {count} explained case(s) to {}", path.display());
+    Ok(())
+}
+
+/// `--baseline`: whether every explained case of the run is listed; prints what drifted either way.
+fn check_baseline(report: &Report, path: &std::path::Path) -> Result<bool, String> {
+    let drift = Baseline::read(path)?.check(report);
+    if drift.now_equal > 0 {
+        println!(
+            "baseline: {} listed case(s) are equal now; shrink {} with --write-baseline",
+            drift.now_equal,
+            path.display()
+        );
+    }
+    let new = &drift.newly_explained;
+    if new.is_empty() {
+        println!("baseline: every explained case is listed in {}", path.display());
+        return Ok(true);
+    }
+    println!("FAIL baseline: {} case(s) are explained but not listed in {}:", new.len(), path.display());
+    for id in new.iter().take(20) {
+        println!("  {id}");
+    }
+    if new.len() > 20 {
+        println!("  ... and {} more", new.len() - 20);
+    }
+    Ok(false)
 }

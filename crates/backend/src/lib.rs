@@ -37,6 +37,13 @@ pub trait Backend: Sync {
         None
     }
 
+    /// Why this backend does not run `case` at all (a fork it does not implement, say), or `None`
+    /// when it does. A differential job then judges the case by the reference alone.
+    fn unsupported(&self, case: &Case, setup: &Setup) -> Option<String> {
+        let _ = (case, setup);
+        None
+    }
+
     /// For a backend that serves as the reference: what its execution of the case did that the
     /// documented differences are recognized by (`docs/context-differences.md`). Asked only when
     /// two outcomes differ; `None` when this backend cannot observe it.

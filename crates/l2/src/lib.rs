@@ -51,6 +51,10 @@ impl Backend for L2Backend {
     fn run(&self, case: &Case, setup: &Setup) -> Result<Outcome, BackendError> {
         self.run_recorded(case, setup).map(|(outcome, _)| outcome)
     }
+
+    fn unsupported(&self, _case: &Case, setup: &Setup) -> Option<String> {
+        (setup.spec != revm::primitives::hardfork::SpecId::CANCUN).then(|| "the layer-2 EVM implements Cancun".into())
+    }
 }
 
 impl L2Backend {

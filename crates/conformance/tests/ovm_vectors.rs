@@ -9,10 +9,11 @@
 //! never hide a bug behind it.
 
 use ovm_backend::{check_expectation, Backend};
-use ovm_compare::{compare, fees, verdict, Verdict};
+use ovm_conformance::differential_job;
 use ovm_fixture::load_file;
 use ovm_l2::L2Backend;
 use ovm_native::NativeBackend;
+use ovm_runner::CaseStatus;
 
 #[test]
 fn every_ovm_vector_is_equal_natively_and_through_the_execution_manager() {
@@ -33,26 +34,28 @@ fn every_ovm_vector_is_equal_natively_and_through_the_execution_manager() {
             let reads_gas = gas_vector || declared.as_str() == Some("exact");
             let entry = test["post"][&*case.fork][case.post_index].as_object().unwrap();
             let setup = case.setup.as_ref().unwrap();
-            let native = NativeBackend.run(case, setup).unwrap();
-            let ovm = match L2Backend.run(case, setup) {
-                Ok(ovm) => ovm,
-                Err(e) => {
-                    failures.push(format!("{}: OVM error: {e}", case.id));
-                    continue;
-                }
-            };
-            let facts = NativeBackend.gas_facts(case, setup).unwrap_or_default();
-            if facts.read_gas && !reads_gas {
+            // The suite's own job, with the native run's gas facts recorded.
+            let job = differential_job(&NativeBackend, &L2Backend, case, setup, true);
+            if job.status == CaseStatus::Error {
+                failures.push(format!("{}: {}", case.id, job.message));
+                continue;
+            }
+            let observed = job.observed.clone().unwrap_or_default();
+            if observed.iter().any(|fact| fact == "read_gas") && !reads_gas {
                 failures.push(format!("{}: reads GAS but does not declare itself a gas vector", case.id));
             }
-            let differences = compare(&native, &ovm, fees(setup).as_ref());
-            let verdict = verdict(&differences, Some(facts));
-            let allowed = verdict == Verdict::Equal || (gas_vector && verdict != Verdict::Divergent);
-            if let (false, Some(first)) = (allowed, differences.first()) {
-                failures.push(format!("{}: {verdict}, {} difference(s), first {first}", case.id, differences.len()));
+            let verdict = job.verdict.clone().unwrap_or_default();
+            let allowed = verdict == "equal" || (gas_vector && verdict.starts_with("explained"));
+            if !allowed {
+                failures.push(format!("{}: {verdict}: {}", case.id, job.message));
             }
-            if let Err(e) = check_expectation(entry, &ovm) {
-                failures.push(format!("{}: the OVM outcome breaks the vector's expect: {e}", case.id));
+            match L2Backend.run(case, setup) {
+                Ok(ovm) => {
+                    if let Err(e) = check_expectation(entry, &ovm) {
+                        failures.push(format!("{}: the OVM outcome breaks the vector's expect: {e}", case.id));
+                    }
+                }
+                Err(e) => failures.push(format!("{}: OVM error: {e}", case.id)),
             }
         }
     }
