@@ -329,79 +329,49 @@ impl Report {
 
     /// JUnit XML: one `<testsuite>` per folder, one `<testcase>` per case.
     pub fn junit(&self) -> String {
+        use quick_junit::{NonSuccessKind, Report as Junit, TestCase, TestCaseStatus, TestSuite};
         let mut suites: BTreeMap<&str, Vec<&CaseRecord>> = BTreeMap::new();
         for case in &self.cases {
             suites.entry(case.folder()).or_default().push(case);
         }
-        let t = &self.totals;
-        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        let _ = writeln!(
-            out,
-            "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
-            xml(&self.run.job),
-            t.cases + t.file_errors,
-            t.fail,
-            t.error + t.file_errors,
-            t.skipped
-        );
+        let mut junit = Junit::new(self.run.job.as_str());
         for (folder, cases) in suites {
-            let count = |s: CaseStatus| cases.iter().filter(|c| c.status == s).count();
-            let seconds: f64 = cases.iter().map(|c| c.micros as f64 / 1e6).sum();
-            let _ = writeln!(
-                out,
-                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{seconds:.3}\">",
-                xml(folder),
-                cases.len(),
-                count(CaseStatus::Fail),
-                count(CaseStatus::Error),
-                count(CaseStatus::Skipped)
-            );
+            let mut suite = TestSuite::new(folder);
+            let micros: u64 = cases.iter().map(|c| c.micros).sum();
+            suite.set_time(std::time::Duration::from_micros(micros));
             for case in cases {
-                let _ = write!(
-                    out,
-                    "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.6}\"",
-                    xml(folder),
-                    xml(&case.id),
-                    case.micros as f64 / 1e6
-                );
-                let element = match case.status {
-                    CaseStatus::Pass => None,
-                    CaseStatus::Fail => Some("failure"),
-                    CaseStatus::Error => Some("error"),
-                    CaseStatus::Skipped => Some("skipped"),
+                let mut status = match case.status {
+                    CaseStatus::Pass => TestCaseStatus::success(),
+                    CaseStatus::Fail => TestCaseStatus::non_success(NonSuccessKind::Failure),
+                    CaseStatus::Error => TestCaseStatus::non_success(NonSuccessKind::Error),
+                    CaseStatus::Skipped => TestCaseStatus::skipped(),
                 };
-                match element {
-                    None => out.push_str("/>\n"),
-                    Some(tag) => {
-                        let _ = writeln!(out, ">\n      <{tag} message=\"{}\"/>\n    </testcase>", xml(&case.message));
-                    }
+                if case.status != CaseStatus::Pass {
+                    status.set_message(xml_text(&case.message));
                 }
+                let mut test = TestCase::new(xml_text(&case.id), status);
+                test.set_classname(folder).set_time(std::time::Duration::from_micros(case.micros));
+                suite.add_test_case(test);
             }
-            out.push_str("  </testsuite>\n");
+            junit.add_test_suite(suite);
         }
         if !self.file_errors.is_empty() {
-            let _ = writeln!(
-                out,
-                "  <testsuite name=\"file errors\" tests=\"{0}\" errors=\"{0}\">",
-                self.file_errors.len()
-            );
+            let mut suite = TestSuite::new("file errors");
             for error in &self.file_errors {
                 let name = format!(
                     "{}{}",
                     error.file,
                     error.test_name.as_deref().map(|n| format!("::{n}")).unwrap_or_default()
                 );
-                let _ = writeln!(
-                    out,
-                    "    <testcase classname=\"file errors\" name=\"{}\">\n      <error message=\"{}\"/>\n    </testcase>",
-                    xml(&name),
-                    xml(&error.to_string())
-                );
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+                status.set_message(xml_text(&error.to_string()));
+                let mut test = TestCase::new(xml_text(&name), status);
+                test.set_classname("file errors");
+                suite.add_test_case(test);
             }
-            out.push_str("  </testsuite>\n");
+            junit.add_test_suite(suite);
         }
-        out.push_str("</testsuites>\n");
-        out
+        junit.to_string().unwrap_or_else(|e| format!("<!-- junit.xml could not be written: {e} -->\n"))
     }
 }
 
@@ -414,23 +384,17 @@ pub fn status_word(status: CaseStatus) -> &'static str {
     }
 }
 
-/// Escapes text for an XML attribute; drops the control characters XML 1.0 cannot carry.
-fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' | '\r' => out.push(' '),
-            c if (c as u32) < 0x20 => {}
-            c => out.push(c),
-        }
-    }
-    out
+/// Text XML 1.0 can carry: the control characters it cannot are dropped, tabs and carriage returns
+/// become spaces (quick-junit escapes the rest).
+fn xml_text(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            '\t' | '\r' => Some(' '),
+            '\n' => Some('\n'),
+            c if (c as u32) < 0x20 => None,
+            c => Some(c),
+        })
+        .collect()
 }
 
 #[cfg(unix)]
@@ -449,11 +413,11 @@ fn point_latest(reports: &Path, run_id: &str) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::xml;
+    use super::xml_text;
 
     #[test]
-    fn xml_attributes_are_escaped() {
-        assert_eq!(xml("a<b & \"c\"\n\u{1}"), "a&lt;b &amp; &quot;c&quot;&#10;");
+    fn text_xml_cannot_carry_is_dropped() {
+        assert_eq!(xml_text("a<b\t\u{1}\n"), "a<b \n");
     }
 }
 
