@@ -1,12 +1,13 @@
 //! The layer-2 EVM: revm with exactly the modifications ARCHITECTURE.md lists, no others.
 //!
-//! - the transpiler built-ins as precompiles;
+//! - the built-ins as precompiles: the two transpilers, CONTEXT and TOUCH;
 //! - no physical code size limit, and a finite 2^24 initcode limit (transpiled code never exceeds it);
 //! - no physical call-depth limit (the handler keeps every frame's depth at most 1; the EM enforces
 //!   OVM depth);
 //! - no 63/64 gas retention (the EM applies its own);
 //! - stack headroom for the transpiled code's temporaries, with STACKGUARD enforcing the native limit,
 //!   and SIZEHALT naming an EIP-170 failure as revm does;
+//! - no physical nonce check (the sequencer sends every physical transaction from one account);
 //! - an exceptional halt of a nested frame gives its unused physical gas back to its caller.
 
 use ovm_transpiler::{layout, transpile, Mode};
@@ -427,7 +428,7 @@ where
     }
 }
 
-/// Modification 7: a nested frame's exceptional halt returns to its caller as a revert without
+/// Modification 8: a nested frame's exceptional halt returns to its caller as a revert without
 /// output, so the caller gets the frame's unused physical gas back. Native gas is the meter's and
 /// the EM's business; physical gas only bounds work, and a halting frame must not take its caller's
 /// share with it (ARCHITECTURE.md, "Physical gas"). Out-of-gas halts have nothing left anyway.
