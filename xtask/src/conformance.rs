@@ -40,8 +40,8 @@ pub struct Args {
     /// Print nothing but the summary totals and failures.
     #[arg(long, short)]
     quiet: bool,
-    /// With --case: write EIP-3155 traces of both runs into the run folder (the OVM's in original
-    /// PCs, see `ovm_l2::OriginalPcTracer`).
+    /// With --case: write traces of both runs into the run folder (the native one EIP-3155; the
+    /// OVM's one line per step of transpiled code in original PCs, see `ovm_l2::OriginalPcTracer`).
     #[arg(long, requires = "case")]
     trace: bool,
     /// Exit 0 even when cases fail (the report still says so).
