@@ -390,10 +390,7 @@ impl TopFrame {
 
     fn leave(&mut self, result: &FrameResult) {
         if self.open.pop() == Some(true) {
-            let interpreted = match result {
-                FrameResult::Call(call) => &call.result,
-                FrameResult::Create(create) => &create.result,
-            };
+            let interpreted = result.interpreter_result();
             self.result = Some(interpreted.result);
             let trailer = interpreted.output.len().checked_sub(layout::METER_TRAILER_LEN);
             let flag_byte = 31 - layout::METER_STOPPED_BIT as usize / 8;
@@ -433,10 +430,7 @@ where
 /// the EM's business; physical gas only bounds work, and a halting frame must not take its caller's
 /// share with it (ARCHITECTURE.md, "Physical gas"). Out-of-gas halts have nothing left anyway.
 fn keep_unused_gas(mut result: FrameResult) -> FrameResult {
-    let interpreted = match &mut result {
-        FrameResult::Call(call) => &mut call.result,
-        FrameResult::Create(create) => &mut create.result,
-    };
+    let interpreted = result.interpreter_result_mut();
     if interpreted.result.is_halt() {
         interpreted.result = InstructionResult::Revert;
         interpreted.output = Bytes::new();

@@ -431,12 +431,13 @@ mod isolation {
                 // MSTORE8
             }
             let len = payload.len() as u64;
-            // Direct: CALL(GAS, target, 0, 0x20, len, 0, 0)
+            // Direct: CALL(1M, target, 0, 0x20, len, 0, 0)
             code = code.op(&[0x5f, 0x5f]).push(len).push(0x20).op(&[0x5f]).address(target).push(1_000_000).op(&[CALL]);
             code = code.push(slot).op(&[MSTORE]);
             slot += 32;
             for via in [STRANGER, INACTIVE_CODE, SEQUENCER] {
-                // CALL(GAS, via, 0, 0, 32 + len, 0x300, 32) with the target word at 0
+                // CALL(2M, via, 0, 0, 32 + len, 0x300, 32) with the target word at 0, the reply word
+                // cleared first (a call that fails writes nothing)
                 code = code.address(target).op(&[0x5f, MSTORE]).op(&[0x5f]).push(0x300).op(&[MSTORE]);
                 code = code.push(32).push(0x300).push(32 + len).op(&[0x5f, 0x5f]).address(via);
                 code = code.push(2_000_000).op(&[CALL, 0x50]);
@@ -479,15 +480,21 @@ mod isolation {
         chain
     }
 
-    /// A transaction from the sequencer, whose address holds a forwarder in these specs (so that
-    /// it can make requests while a frame is active): EIP-3607 is off for it.
-    fn sequencer_tx(chain: &mut Chain, data: Bytes) -> PhysicalRun {
+    /// A physical transaction, committed. The sequencer's address holds a forwarder in these specs
+    /// (so that it can make requests while a frame is active), so EIP-3607 is off.
+    fn physical(chain: &mut Chain, caller: Address, to: Address, data: &[u8], gas: u64) -> PhysicalRun {
         let db = chain.db.take().unwrap();
         let mut evm = build(db, chain.number, revm::inspector::NoOpInspector);
         evm.ctx.cfg.disable_eip3607 = true;
-        let run = sequencer_call(&mut evm, data, PHYSICAL_GAS, false, Changes::Commit).unwrap();
+        let data = Bytes::copy_from_slice(data);
+        let run = evm::physical_call(&mut evm, caller, to, data, gas, false, Changes::Commit).unwrap();
         chain.db = Some(evm.ctx.journaled_state.database);
         run
+    }
+
+    /// A transaction from the sequencer to the EM.
+    fn sequencer_tx(chain: &mut Chain, data: Bytes) -> PhysicalRun {
+        physical(chain, SEQUENCER, EM, &data, PHYSICAL_GAS)
     }
 
     /// Runs a transaction from the sender to the probed account; the probe's eight flags.
@@ -539,14 +546,7 @@ mod isolation {
     }
 
     fn call(chain: &mut Chain, caller: Address, to: Address, data: &[u8]) -> ExecutionResult {
-        let db = chain.db.take().unwrap();
-        let mut evm = build(db, chain.number, revm::inspector::NoOpInspector);
-        evm.ctx.cfg.disable_eip3607 = true;
-        let run =
-            evm::physical_call(&mut evm, caller, to, Bytes::copy_from_slice(data), 1 << 30, false, Changes::Commit)
-                .unwrap();
-        chain.db = Some(evm.ctx.journaled_state.database);
-        run.result
+        physical(chain, caller, to, data, 1 << 30).result
     }
 
     #[test]

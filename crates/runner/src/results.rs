@@ -411,16 +411,6 @@ fn point_latest(reports: &Path, run_id: &str) -> io::Result<()> {
     std::fs::write(reports.join("latest"), run_id)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::xml_text;
-
-    #[test]
-    fn text_xml_cannot_carry_is_dropped() {
-        assert_eq!(xml_text("a<b\t\u{1}\n"), "a<b \n");
-    }
-}
-
 /// A new run id, `<UTC date and time>-<job>`, suffixed `-2`, `-3`, ... if a run folder of that name
 /// exists in `reports` (two runs in one second); `Report::write` writes the run into that folder.
 pub fn new_run_id(reports: &Path, job: &str) -> String {
@@ -448,7 +438,14 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 #[cfg(test)]
-mod run_id_tests {
+mod tests {
+    use super::xml_text;
+
+    #[test]
+    fn text_xml_cannot_carry_is_dropped() {
+        assert_eq!(xml_text("a<b\t\u{1}\n"), "a<b \n");
+    }
+
     #[test]
     fn civil_dates() {
         assert_eq!(super::civil_from_days(0), (1970, 1, 1));
