@@ -37,7 +37,7 @@ pub enum Routine {
     /// `[physical offset, size]`, jumped to: RETURN or REVERT of that window with the meter as
     /// its trailer.
     EndWithData(u8),
-    /// Jumped to: STOP in runtime code: return the meter, flagged `METER_STOPPED`, as the trailer.
+    /// Jumped to: STOP in runtime code: return the meter, flagged `METER_STOPPED_BIT`, as the trailer.
     Stop,
     /// Jumped to: a constructor's successful end without code (STOP): report the meter, stop.
     InitStop,
