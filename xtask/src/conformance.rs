@@ -40,10 +40,15 @@ pub struct Args {
     /// Print nothing but the summary totals and failures.
     #[arg(long, short)]
     quiet: bool,
-    /// With --case: write traces of both runs into the run folder (the native one EIP-3155; the
-    /// OVM's one line per step of transpiled code in original PCs, see `ovm_l2::OriginalPcTracer`).
+    /// With --case: write EIP-3155 traces of both runs into the run folder, the OVM's in original
+    /// instructions and OVM depth (the meter as gas; see `ovm_l2::Eip3155Tracer`), so that
+    /// trace-diffing tools compare them line by line.
     #[arg(long, requires = "case")]
     trace: bool,
+    /// With --trace: also write the OVM's physical trace, every instruction of transpiled code
+    /// (prologue and routines too) with its original pc (see `ovm_l2::PhysicalTracer`).
+    #[arg(long, requires = "trace", conflicts_with = "native_only")]
+    trace_physical: bool,
     /// Exit 0 even when cases fail (the report still says so).
     #[arg(long)]
     no_fail: bool,
@@ -110,7 +115,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             print_case(&L2Backend, case);
         }
         if args.trace {
-            write_traces(case, &root.join(&args.reports).join(&run_id), args.native_only)?;
+            write_traces(case, &root.join(&args.reports).join(&run_id), args.native_only, args.trace_physical)?;
         }
     }
 
@@ -206,7 +211,7 @@ fn gas_facts_summary(report: &Report) -> String {
 }
 
 /// `--trace`: both runs of one case, traced into `dir`.
-fn write_traces(case: &Case, dir: &std::path::Path, native_only: bool) -> Result<(), String> {
+fn write_traces(case: &Case, dir: &std::path::Path, native_only: bool, physical: bool) -> Result<(), String> {
     let Ok(setup) = &case.setup else { return Err(format!("case {} cannot run, so it has no trace", case.id)) };
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let create = |name: &str| {
@@ -225,7 +230,7 @@ fn write_traces(case: &Case, dir: &std::path::Path, native_only: bool) -> Result
         Some(kind) => println!("native: no trace, the transaction is rejected ({kind})"),
         None => {
             let (native_out, native_path) = create("trace-native.jsonl")?;
-            NativeBackend.run_traced(case, setup, Box::new(native_out)).map_err(|e| e.to_string())?;
+            NativeBackend.run_traced(case, setup, native_out).map_err(|e| e.to_string())?;
             println!("native trace (EIP-3155): {}", native_path.display());
         }
     }
@@ -235,7 +240,12 @@ fn write_traces(case: &Case, dir: &std::path::Path, native_only: bool) -> Result
             None => {
                 let (ovm_out, ovm_path) = create("trace-ovm.jsonl")?;
                 L2Backend.run_traced(case, setup, ovm_out).map_err(|e| e.to_string())?;
-                println!("ovm trace (original pc, physical pc): {}", ovm_path.display());
+                println!("ovm trace (EIP-3155, original instructions): {}", ovm_path.display());
+                if physical {
+                    let (out, path) = create("trace-ovm-physical.jsonl")?;
+                    L2Backend.run_traced_physical(case, setup, out).map_err(|e| e.to_string())?;
+                    println!("ovm physical trace: {}", path.display());
+                }
             }
         }
     }

@@ -147,6 +147,26 @@ fn a_case_that_drifts_into_explained_fails_the_baseline_check() {
 }
 
 #[test]
+fn tracing_a_case_writes_both_eip3155_traces_and_the_physical_one() {
+    let dir = scratch("trace");
+    std::fs::write(dir.join("vectors/a.json"), own("add_and_store.json")).unwrap();
+    let out = conformance(&dir, &["--case", "a.json::add_and_store::Cancun::d0g0v0", "--trace", "--trace-physical"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let run = std::fs::read_link(dir.join("reports/latest")).unwrap();
+    let run = dir.join("reports").join(run);
+    for name in ["trace-native.jsonl", "trace-ovm.jsonl"] {
+        let text = std::fs::read_to_string(run.join(name)).unwrap();
+        let summary: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        let root = summary["stateRoot"].as_str().unwrap();
+        assert!(root.len() == 66 && root != format!("0x{}", "0".repeat(64)), "{name}: {summary}");
+        assert_eq!(summary["pass"], true, "{name}");
+    }
+    assert!(std::fs::metadata(run.join("trace-ovm-physical.jsonl")).unwrap().len() > 0);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn tracing_a_rejected_transaction_prints_both_rejections() {
     let dir = scratch("trace-rejected");
     let vector = format!("{}/../vectors/ovm/rejection_pairs_of_faults.json", env!("CARGO_MANIFEST_DIR"));

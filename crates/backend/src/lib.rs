@@ -10,10 +10,12 @@
 mod check;
 mod expectation;
 mod outcome;
+mod trace;
 
 pub use check::{check_fixture, logs_hash, state_root, Mismatch};
 pub use expectation::check_expectation;
 pub use outcome::{AccountState, Execution, Outcome, PostState, Status, TxOutcome};
+pub use trace::eip3155_summary;
 
 use ovm_fixture::{Case, Setup};
 use std::fmt;

@@ -18,7 +18,7 @@ mod trace;
 pub use evm::{CONTEXT, EM, SEQUENCER, TOUCH, TRANSPILE_INIT, TRANSPILE_RUNTIME};
 pub use profile::{CallCounts, OpCost, RequestProfile};
 pub use receipt::{signed_transaction, TxHashes};
-pub use trace::OriginalPcTracer;
+pub use trace::{Eip3155Tracer, PhysicalTracer};
 
 use alloy_primitives::{keccak256, Address, Bytes, Log, LogData, B256, U256};
 use evm::{build, sequencer_call, Changes, L2Db, PhysicalRun};
@@ -64,9 +64,32 @@ impl L2Backend {
         self.run_inspected(case, setup, None::<revm::inspector::NoOpInspector>)
     }
 
-    /// Runs a case writing a trace in original PCs (see [`OriginalPcTracer`]) to `out`.
-    pub fn run_traced(&self, case: &Case, setup: &Setup, out: impl std::io::Write) -> Result<Outcome, BackendError> {
-        self.run_inspected(case, setup, Some(OriginalPcTracer::new(out))).map(|(outcome, _)| outcome)
+    /// Runs a case writing its EIP-3155 trace in original instructions (see [`Eip3155Tracer`]),
+    /// then the summary with the OVM post-state's root, to `out`. A rejected transaction writes
+    /// nothing.
+    pub fn run_traced(
+        &self,
+        case: &Case,
+        setup: &Setup,
+        mut out: impl std::io::Write,
+    ) -> Result<Outcome, BackendError> {
+        let (outcome, _) = self.run_inspected(case, setup, Some(Eip3155Tracer::new(&mut out)))?;
+        if let Some(summary) = ovm_backend::eip3155_summary(&outcome, &case.fork) {
+            writeln!(out, "{summary}")
+                .and_then(|()| out.flush())
+                .map_err(|e| BackendError(format!("cannot write the trace: {e}")))?;
+        }
+        Ok(outcome)
+    }
+
+    /// Runs a case writing every physical step of transpiled code (see [`PhysicalTracer`]) to `out`.
+    pub fn run_traced_physical(
+        &self,
+        case: &Case,
+        setup: &Setup,
+        out: impl std::io::Write,
+    ) -> Result<Outcome, BackendError> {
+        self.run_inspected(case, setup, Some(PhysicalTracer::new(out))).map(|(outcome, _)| outcome)
     }
 
     /// Runs a case and counts where the transaction's physical work went (see [`RequestProfile`]).

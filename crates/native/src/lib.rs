@@ -7,19 +7,23 @@
 //!
 //! Architecture invariant: the native backend is plain revm; it never special-cases a test.
 
-use ovm_backend::{AccountState, Backend, BackendError, Execution, GasFacts, Outcome, PostState, Status, TxOutcome};
+use ovm_backend::{
+    eip3155_summary, AccountState, Backend, BackendError, Execution, GasFacts, Outcome, PostState, Status, TxOutcome,
+};
 use ovm_fixture::{Case, Setup};
 use revm::{
     context::result::{EVMError, ExecutionResult, HaltReason, InvalidTransaction, Output, SuccessReason},
     context_interface::result::InvalidHeader,
-    database::{CacheState, State},
+    database::{bal::EvmDatabaseError, CacheState, EmptyDB, State},
+    inspector::inspectors::TracerEip3155,
     interpreter::{
         interpreter::EthInterpreter, interpreter_types::Jumps, CallInputs, CallOutcome, CreateInputs, CreateOutcome,
         InstructionResult, Interpreter, SuccessOrHalt,
     },
     primitives::Address,
-    Context, ExecuteCommitEvm, InspectEvm, Inspector, MainBuilder, MainContext,
+    Context, ExecuteCommitEvm, InspectCommitEvm, InspectEvm, Inspector, MainBuilder, MainContext,
 };
+use std::{cell::RefCell, convert::Infallible, io::Write, rc::Rc};
 
 /// revm's mainnet context for a case's environment (fork, block, transaction) over `state`.
 macro_rules! case_context {
@@ -56,18 +60,7 @@ impl Backend for NativeBackend {
         let mut evm = case_context!(setup, tx, &mut state).build_mainnet();
         let result = evm.transact_commit(tx);
         drop(evm);
-
-        let tx = match result {
-            Ok(result) => TxOutcome::Executed(execution(result)),
-            Err(EVMError::Transaction(invalid)) => {
-                TxOutcome::Rejected { kind: exception_name(&invalid).to_owned(), detail: invalid.to_string() }
-            }
-            Err(EVMError::Header(InvalidHeader::ExcessBlobGasNotSet | InvalidHeader::PrevrandaoNotSet)) => {
-                return Err(BackendError("the fixture's env lacks a field the fork requires".into()))
-            }
-            Err(other) => return Err(BackendError(format!("revm failed: {other}"))),
-        };
-        Ok(Outcome { tx, post_state: post_state(&state.cache) })
+        Ok(Outcome { tx: tx_outcome(result)?, post_state: post_state(&state.cache) })
     }
 
     fn gas_facts(&self, case: &Case, setup: &Setup) -> Option<GasFacts> {
@@ -102,14 +95,81 @@ impl Backend for NativeBackend {
     }
 }
 
+/// revm's context for a native run: what an inspector of [`NativeBackend::run_inspected`] sees.
+pub type NativeContext<'a> =
+    Context<&'a revm::context::BlockEnv, &'a revm::context::TxEnv, revm::context::CfgEnv, &'a mut State<EmptyDB>>;
+
 impl NativeBackend {
-    /// Runs a case writing an EIP-3155 trace (JSON lines) to `out`.
-    pub fn run_traced(&self, case: &Case, setup: &Setup, out: Box<dyn std::io::Write>) -> Result<(), BackendError> {
-        let tx = setup.tx.as_ref().map_err(|r| BackendError(format!("no transaction to trace: {}", r.detail)))?;
+    /// Runs a case under a revm inspector, and gives the inspector back.
+    pub fn run_inspected<I>(&self, case: &Case, setup: &Setup, inspector: I) -> Result<(Outcome, I), BackendError>
+    where
+        I: for<'a> Inspector<NativeContext<'a>>,
+    {
+        let Ok(tx) = &setup.tx else { return self.run(case, setup).map(|outcome| (outcome, inspector)) };
         let mut state = fresh_state(case);
-        let mut evm = case_context!(setup, tx, &mut state)
-            .build_mainnet_with_inspector(revm::inspector::inspectors::TracerEip3155::new(out));
-        evm.inspect_tx(tx).map(|_| ()).map_err(|e| BackendError(format!("revm failed: {e}")))
+        let mut evm = case_context!(setup, tx, &mut state).build_mainnet_with_inspector(inspector);
+        let result = evm.inspect_tx_commit(tx);
+        let inspector = evm.inspector;
+        let outcome = Outcome { tx: tx_outcome(result)?, post_state: post_state(&state.cache) };
+        Ok((outcome, inspector))
+    }
+
+    /// Runs a case writing its EIP-3155 trace (JSON lines: revm's steps, then the summary with the
+    /// post-state's root) to `out`, and gives `out` back (revm's tracer wants to own its writer). A
+    /// rejected transaction writes nothing.
+    pub fn run_traced<W: Write + 'static>(
+        &self,
+        case: &Case,
+        setup: &Setup,
+        out: W,
+    ) -> Result<(Outcome, W), BackendError> {
+        let out = SharedOut(Rc::new(RefCell::new(out)));
+        let tracer = TracerEip3155::new(Box::new(out.clone())).without_summary();
+        let (outcome, tracer) = self.run_inspected(case, setup, tracer)?;
+        drop(tracer);
+        let Ok(out) = Rc::try_unwrap(out.0) else { unreachable!("the tracer, holding the other writer, is dropped") };
+        let mut out = out.into_inner();
+        if let Some(summary) = eip3155_summary(&outcome, &case.fork) {
+            writeln!(out, "{summary}")
+                .and_then(|()| out.flush())
+                .map_err(|e| BackendError(format!("cannot write the trace: {e}")))?;
+        }
+        Ok((outcome, out))
+    }
+}
+
+/// One writer shared by revm's tracer, which wants to own it, and the summary written after it.
+struct SharedOut<W>(Rc<RefCell<W>>);
+
+impl<W> Clone for SharedOut<W> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<W: Write> Write for SharedOut<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.borrow_mut().flush()
+    }
+}
+
+/// A transaction's outcome from revm's result: executed, or rejected by validation.
+fn tx_outcome(
+    result: Result<ExecutionResult<HaltReason>, EVMError<EvmDatabaseError<Infallible>>>,
+) -> Result<TxOutcome, BackendError> {
+    match result {
+        Ok(result) => Ok(TxOutcome::Executed(execution(result))),
+        Err(EVMError::Transaction(invalid)) => {
+            Ok(TxOutcome::Rejected { kind: exception_name(&invalid).to_owned(), detail: invalid.to_string() })
+        }
+        Err(EVMError::Header(InvalidHeader::ExcessBlobGasNotSet | InvalidHeader::PrevrandaoNotSet)) => {
+            Err(BackendError("the fixture's env lacks a field the fork requires".into()))
+        }
+        Err(other) => Err(BackendError(format!("revm failed: {other}"))),
     }
 }
 

@@ -143,12 +143,15 @@ pub fn assemble(program: &Program, width: usize) -> Result<Transpiled, AssemblyE
         return Err(AssemblyError::TooLarge(e.asm.len()));
     }
     let pc_map = std::mem::take(&mut e.pc_map);
+    let meter_ahead = std::mem::take(&mut e.meter_ahead);
     let code = e.asm.finish()?;
     Ok(Transpiled {
         code,
         original_start,
         original_len: program.code.len(),
         pc_map,
+        meter_ahead,
+        fall_off_end: e.fall_off_end,
         mode: program.mode,
         sections: Sections {
             prologue: prologue_start..body_start,
@@ -172,8 +175,13 @@ struct Emitter<'p, 'c> {
     table: Label,
     original: Label,
     pc_map: Vec<(u32, u32)>,
+    /// What the meter has been charged, at each `pc_map` point, for instructions not yet run.
+    meter_ahead: Vec<u64>,
+    /// The running value of that: set by a segment's charge, spent instruction by instruction.
+    prepaid: u64,
     /// End (exclusive) of the block being emitted.
     block_end: usize,
+    fall_off_end: u32,
 }
 
 impl<'p, 'c> Emitter<'p, 'c> {
@@ -193,7 +201,10 @@ impl<'p, 'c> Emitter<'p, 'c> {
             table,
             original,
             pc_map: Vec::with_capacity(program.instructions.len()),
+            meter_ahead: Vec::with_capacity(program.instructions.len()),
+            prepaid: 0,
             block_end: 0,
+            fall_off_end: 0,
         }
     }
 
@@ -233,14 +244,18 @@ impl<'p, 'c> Emitter<'p, 'c> {
             for i in block.first..block.end {
                 let ins = self.program.instructions[i];
                 self.pc_map.push((ins.pc, self.asm.len() as u32));
+                self.meter_ahead.push(self.prepaid);
                 if i == block.first {
                     self.block_entry(ins, block.guard);
                     if block.guard != Guard::AlwaysOverflow {
                         self.charge_segment(i, block.end);
                     }
-                    if ins.opcode == JUMPDEST {
-                        continue;
-                    }
+                }
+                // From here on the instruction's own static cost is spent.
+                self.prepaid = self.prepaid.saturating_sub(min_gas(ins.opcode));
+                // A block's JUMPDEST is all in `block_entry`.
+                if i == block.first && ins.opcode == JUMPDEST {
+                    continue;
                 }
                 self.charge_size_cost(ins.opcode);
                 self.instruction(i);
@@ -253,6 +268,7 @@ impl<'p, 'c> Emitter<'p, 'c> {
             }
         }
         // Falling off the end of the original code stops, as natively.
+        self.fall_off_end = self.asm.len() as u32;
         self.stop();
         Ok(())
     }
@@ -300,6 +316,7 @@ impl<'p, 'c> Emitter<'p, 'c> {
     /// Charging a whole segment up front is exact for the outcome: running out of gas anywhere in
     /// it ends the frame the same way.
     fn charge_segment(&mut self, from: usize, end: usize) {
+        debug_assert_eq!(self.prepaid, 0, "a segment is charged only when the previous one is spent");
         let cost = self.segment_cost(from, end);
         // A lone JUMPDEST (cost 1) is not charged: leaving out a charge keeps the meter a lower
         // bound, and every loop still pays for its JUMP or JUMPI in another segment. Code full of
@@ -307,6 +324,7 @@ impl<'p, 'c> Emitter<'p, 'c> {
         if cost > 1 {
             self.asm.push_u64(cost);
             self.charge_top();
+            self.prepaid = cost;
         }
     }
 
@@ -462,9 +480,8 @@ impl<'p, 'c> Emitter<'p, 'c> {
                 // instructions after GAS (the meter is a lower bound of native gas used).
                 self.asm.push_u64(ContextWord::GasMeter.slot() as u64);
                 self.asm.op(MLOAD);
-                let ahead = self.segment_cost(i + 1, self.block_end);
-                if ahead > 0 {
-                    self.asm.push_u64(ahead);
+                if self.prepaid > 0 {
+                    self.asm.push_u64(self.prepaid);
                     self.asm.op(ADD);
                 }
             }

@@ -42,6 +42,13 @@ pub struct Transpiled {
     /// `(original pc, physical pc)` of every original instruction, in order; the physical pc is
     /// where its translation starts (its JUMPDEST first, then the block's STACKGUARD).
     pub pc_map: Vec<(u32, u32)>,
+    /// Per `pc_map` entry: what the gas meter has already been charged, at that physical pc, for
+    /// this and later original instructions. Native gas left before the instruction is
+    /// `meter + meter_ahead` (up to what the meter does not charge yet; ARCHITECTURE.md, "Gas").
+    pub meter_ahead: Vec<u64>,
+    /// The physical pc where a run falling off the end of the original code goes on (to stop, as
+    /// natively): the translation of the STOP that pads the original code, at `original_len`.
+    pub fall_off_end: u32,
     pub mode: Mode,
     pub sections: Sections,
     /// Each emitted routine's name and physical range, in code order.
