@@ -399,7 +399,11 @@ contract ExecutionManager {
                     tstore(T_DESTROY_LEN(), add(n, 1))
                 }
             }
-            /// Moves value and touches both sides, as the EVM's transfer does (even for zero).
+            /// Moves value and touches both sides, as the EVM's transfer does (even for zero). The
+            /// payer is always the running frame's account (a caller, creator or self-destructing
+            /// contract) or the transaction's sender: touched when its frame began (the sender in
+            /// preExecution), and kept touched while the frame runs, since only a frame's own failure
+            /// forgets its touches. So only the payee is touched here.
             function transfer(from, to, v) {
                 let fb := accountBase(from)
                 transferAt(from, fb, to, accountBase(to), v)
@@ -414,7 +418,6 @@ contract ExecutionManager {
                     sstore(add(tb, A_BALANCE()), got)
                     if got { setExistsAt(to, tb) }
                 }
-                touchAt(from, fb)
                 touchAt(to, tb)
             }
             /// Forgets the touches recorded since the touched list had `n` entries.
