@@ -6,6 +6,12 @@
 //! and self-destructed accounts.
 //!
 //! Architecture invariant: the native backend is plain revm; it never special-cases a test.
+//!
+//! Blockchain tests (blocks of transactions on one evolving state) run through [`blocks`].
+
+pub mod blocks;
+
+pub use blocks::{check_chain, BlockOutcome, ChainMismatch, ChainOutcome};
 
 use ovm_backend::{
     eip3155_summary, AccountState, Backend, BackendError, Execution, GasFacts, Outcome, PostState, Status, TxOutcome,
@@ -158,7 +164,7 @@ impl<W: Write> Write for SharedOut<W> {
 }
 
 /// A transaction's outcome from revm's result: executed, or rejected by validation.
-fn tx_outcome(
+pub(crate) fn tx_outcome(
     result: Result<ExecutionResult<HaltReason>, EVMError<EvmDatabaseError<Infallible>>>,
 ) -> Result<TxOutcome, BackendError> {
     match result {
@@ -243,7 +249,7 @@ pub fn halt_name(reason: &HaltReason) -> String {
 }
 
 /// Reads the post-state out of revm's cache (accounts that exist, with their code and non-zero slots).
-fn post_state(cache: &CacheState) -> PostState {
+pub(crate) fn post_state(cache: &CacheState) -> PostState {
     cache
         .trie_account()
         .into_iter()
