@@ -111,6 +111,7 @@ contract ExecutionManager {
             function TX_REJECTED() -> s { s := 0 }
             function TX_SUCCEEDED() -> s { s := 1 }
             function TX_FAILED() -> s { s := 2 }
+            function TX_REPLY_HEADER() -> n { n := 128 } // status, code or created, top self-destructed, gas used
 
             // transient slots (twins: layout::em_transient)
             function T_FRAMES() -> s { s := 0 }        // number of frames on the context stack
@@ -128,6 +129,7 @@ contract ExecutionManager {
             function T_TOP_SELFDESTRUCTED() -> s { s := 12 }
             function T_TOUCHED_LEN() -> s { s := 13 }
             function T_DESTROY_LEN() -> s { s := 14 }
+            function T_REFUND() -> s { s := 15 }      // the EIP-3529 refund counter (two's complement)
             function T_BLOB_HASHES() -> s { s := 0x100 }      // + i
             function FRAME_BASE() -> s { s := 0x10000 }       // frame f at FRAME_BASE + 16 f
             function FRAME_STRIDE_BITS() -> b { b := 4 }      // a frame has 16 fields
@@ -159,6 +161,10 @@ contract ExecutionManager {
             function A_TOUCHED() -> f { f := 20 }    // transient
             function A_CREATED() -> f { f := 21 }    // transient
             function A_TO_DESTROY() -> f { f := 22 } // transient
+            function A_WARM() -> f { f := 23 }       // transient: in the EIP-2929 accessed set
+            // a storage slot's transient word at its own slot s: flags, and its original value at s + 1
+            function SLOT_WARM() -> b { b := 1 }          // in the EIP-2929 accessed set
+            function SLOT_ORIGINAL_KEPT() -> b { b := 2 } // its value at the start of the transaction is at s + 1
             // table tags
             function TAG(n) -> t { t := or(shl(255, 1), n) }
             function TAG_KEYS() -> t { t := TAG(9) }
@@ -181,6 +187,15 @@ contract ExecutionManager {
             function INITCODE_WORD_GAS() -> g { g := 2 }
             function ACCESS_ADDRESS_GAS() -> g { g := 2400 }
             function ACCESS_KEY_GAS() -> g { g := 1900 }
+            // EIP-2929 and EIP-2200/3529 storage and account access (revm's Cancun gas constants)
+            function WARM_ACCESS_GAS() -> g { g := 100 }         // the least an access costs: the meter's static charge
+            function COLD_SLOAD_GAS() -> g { g := 2100 }
+            function COLD_ACCOUNT_ACCESS_GAS() -> g { g := 2600 }
+            function SSTORE_SET_GAS() -> g { g := 20000 }
+            function SSTORE_RESET_GAS() -> g { g := 2900 }       // 5000 less the cold slot surcharge
+            function SSTORE_CLEARS_REFUND() -> g { g := 4800 }
+            function MAX_REFUND_QUOTIENT() -> q { q := 5 }       // EIP-3529: at most gas used / 5
+            function NEW_ACCOUNT_GAS() -> g { g := 25000 }       // value sent to an empty account
             // transpiled code (twins: layout::METER_*, layout::HEADER_*)
             /// A transpiled frame's trailer is its meter (below 2^63), with bit 255 set by a STOP.
             function METER_MASK() -> m { m := 0xffffffffffffffff }
@@ -203,7 +218,8 @@ contract ExecutionManager {
             function RESERVE_TX() -> g { g := 1000000 }         // the end of the transaction
             function KEEP_CALLEE() -> d { d := 128 }            // 1/128 of what a frame has
             function KEEP_INNER_CALL() -> d { d := 1024 }       // 1/1024 around a value call's inner frame
-            function KEEP_NATIVE() -> d { d := 64 }             // the EVM's 1/64 (creations from code)
+            function KEEP_NATIVE() -> d { d := 64 }             // the EVM's 1/64 (around a precompile)
+            function KEEP_CREATE() -> d { d := 1024 }           // 1/1024 around each of a creation's two EM frames
             function KEEP_TX() -> d { d := 8 }                  // 1/8 for the end-of-transaction sweep
 
             // memory
@@ -211,7 +227,7 @@ contract ExecutionManager {
             function M_MEMO() -> m { m := 0x60 }     // accountBase's memo: tag, base
             function M_REPLY() -> m { m := 0xc0 }    // a call reply's head and used, before M_BUF
             function M_BUF() -> m { m := 0x100 }     // data: arguments, return data, code
-            function M_TX_REPLY() -> m { m := 0x340 } // the transaction's reply: three words, output
+            function M_TX_REPLY() -> m { m := 0x340 } // the transaction's reply: TX_REPLY_HEADER, output
             function M_TX_OUT() -> m { m := 0x400 }   // the transaction's output, while it is swept
 
             // ================================================================ helpers
@@ -360,6 +376,58 @@ contract ExecutionManager {
             }
             function storeSlot(a, key, value) { storeAt(a, hash2(storageBase(a), key), key, value) }
 
+            // EIP-2929 accessed sets and EIP-2200 original values, in transient storage, so that a
+            // reverting OVM frame's physical revert forgets what it accessed, as the EVM's journal does.
+            /// Adds account a (field base b) to the accessed set; whether it was cold. Precompiles are
+            /// always warm.
+            function accessAccountAt(a, b) -> cold {
+                if isPrecompile(a) { leave }
+                let flag := add(b, A_WARM())
+                cold := iszero(tload(flag))
+                if cold { tstore(flag, 1) }
+            }
+            /// Adds the storage slot at s to the accessed set; whether it was cold.
+            function accessSlot(s) -> cold {
+                let w := tload(s)
+                cold := iszero(and(w, SLOT_WARM()))
+                if cold { tstore(s, or(w, SLOT_WARM())) }
+            }
+            /// The value the slot at s had when the transaction began, `current` until it is written.
+            function originalValue(s, current) -> v {
+                let w := tload(s)
+                if and(w, SLOT_ORIGINAL_KEPT()) {
+                    v := tload(add(s, 1))
+                    leave
+                }
+                v := current
+                tstore(add(s, 1), current)
+                tstore(s, or(w, SLOT_ORIGINAL_KEPT()))
+            }
+            /// EIP-2200 with EIP-3529's numbers: what storing `new` over `current` costs beyond the
+            /// warm access the meter charged, and what it adds to (or takes from) the refund counter.
+            function sstoreGas(original, current, new) -> extra {
+                if eq(current, new) { leave }
+                if eq(original, current) {
+                    switch original
+                    case 0 { extra := sub(SSTORE_SET_GAS(), WARM_ACCESS_GAS()) }
+                    default { extra := sub(SSTORE_RESET_GAS(), WARM_ACCESS_GAS()) }
+                    if iszero(new) { addRefund(SSTORE_CLEARS_REFUND()) }
+                    leave
+                }
+                let r := 0
+                if original {
+                    if iszero(current) { r := sub(r, SSTORE_CLEARS_REFUND()) }
+                    if iszero(new) { r := add(r, SSTORE_CLEARS_REFUND()) }
+                }
+                if eq(original, new) {
+                    switch original
+                    case 0 { r := add(r, sub(SSTORE_SET_GAS(), WARM_ACCESS_GAS())) }
+                    default { r := add(r, sub(SSTORE_RESET_GAS(), WARM_ACCESS_GAS())) }
+                }
+                addRefund(r)
+            }
+            function addRefund(r) { tstore(T_REFUND(), add(tload(T_REFUND()), r)) }
+
             // EIP-161 touches and EIP-6780 creations, both rolled back with the frame that made them
             function touch(a) { touchAt(a, accountBase(a)) }
             function touchAt(a, b) {
@@ -456,6 +524,11 @@ contract ExecutionManager {
                 return(M_REPLY(), add(64, dataLen))
             }
             function replyWord(v) { mstore(M_HASH(), v) return(M_HASH(), 32) }
+            function replyWords(v, w) {
+                mstore(M_HASH(), v)
+                mstore(add(M_HASH(), 32), w)
+                return(M_HASH(), 64)
+            }
             /// Whether the return data ends with a whole word (a trailer), that word, and the length
             /// of what precedes it.
             function returnDataTrailer() -> has, dataLen, last {
@@ -520,9 +593,9 @@ contract ExecutionManager {
                 }
             }
             /// A creation from the transaction itself keeps 1/8 for the end-of-transaction sweep (it
-            /// may touch many accounts); one from code keeps the native 1/64.
+            /// may touch many accounts); one from code keeps 1/1024.
             function reserveDivisor() -> d {
-                d := KEEP_NATIVE()
+                d := KEEP_CREATE()
                 if eq(frames(), 1) { d := KEEP_TX() }
             }
             /// Physical gas for a nested frame, keeping 1/64 and a fixed reserve for the work after
@@ -547,18 +620,28 @@ contract ExecutionManager {
                 let value := 0
                 if lt(op, OP_DELEGATECALL()) { value := word(2) }
                 if value { if eq(op, OP_CALL()) { if isStatic(cur) { fail() } } }
+                // The call's state-dependent cost, charged before the 63/64 rule: a cold target, and
+                // value to an empty account. The meter (word 3) must also cover the stipend's share of
+                // the value cost, which the transpiled code did not charge: else out of gas (a `used`
+                // above the meter).
+                let surcharge := accessSurcharge(target)
+                if value { if eq(op, OP_CALL()) { if isEmpty(target) { surcharge := add(surcharge, NEW_ACCOUNT_GAS()) } } }
+                let need := add(surcharge, mul(iszero(iszero(value)), STIPEND()))
+                let meter := word(3)
+                if gt(need, meter) { replyWithReturnData(0, need, 0) }
                 let f := frames() // the callee's frame; the caller's is f - 1, at `cur`
                 // A call that cannot start: too deep, or not enough balance. Return data cleared,
-                // no gas used.
+                // the stipend back, only the surcharge used.
                 let cannot := gt(f, MAX_DEPTH_INDEX())
                 if value { if lt(sload(add(tload(add(cur, F_ABASE())), A_BALANCE())), value) { cannot := 1 } }
                 if cannot {
                     tstore(add(cur, F_RDSIZE()), 0)
-                    replyWithReturnData(0, 0, 0)
+                    replyWithReturnData(0, surcharge, 0)
                 }
-                // The callee's native gas is at most its request, and at most what the caller's meter
-                // says the 63/64 rule leaves it (word 3); plus the stipend.
-                let budget := calleeBudget(cur, calleeGas(min(word(0), word(3)), value))
+                // The callee's native gas is at most its request, and at most what the 63/64 rule
+                // leaves of the meter; plus the stipend.
+                let left := sub(meter, need)
+                let budget := calleeBudget(cur, calleeGas(min(word(0), sub(left, div(left, 64))), value))
                 let argsLen := sub(calldatasize(), CALL_HEADER())
                 // A precompile is a pure function of its input: call it from here, and move value and
                 // touch accounts only if it succeeds, which is all a native frame around it would keep
@@ -573,7 +656,7 @@ contract ExecutionManager {
                     takeReturnData(outLen)
                     if okp { callTransfer(cur, op, target, value) }
                     keepReturnData(cur, sub(f, 1), keep, outLen)
-                    replyWithReturnData(okp, usedp, outLen)
+                    replyWithReturnData(okp, add(usedp, surcharge), outLen)
                 }
                 // Without value a call's only effects of its own are touches: run the callee from here
                 // and forget them if it fails, instead of nesting it in an inner frame.
@@ -593,7 +676,7 @@ contract ExecutionManager {
                     }
                     if iszero(ok) { untouchSince(touched) }
                     keepReturnData(cur, sub(f, 1), keep, dataLen)
-                    replyWithReturnData(ok, used, dataLen)
+                    replyWithReturnData(ok, add(used, surcharge), dataLen)
                 }
                 // inner request: OP_INNER_CALL || op || target || value || budget || args
                 mstore8(M_BUF(), OP_INNER_CALL())
@@ -607,7 +690,7 @@ contract ExecutionManager {
                 let dataLen, used := innerUsed(budget)
                 takeReturnData(dataLen)
                 keepReturnData(cur, sub(f, 1), keep, dataLen)
-                replyWithReturnData(ok, used, dataLen)
+                replyWithReturnData(ok, add(used, surcharge), dataLen)
             }
 
             /// OP_INNER_CALL (from the EM itself): one OVM frame, all of whose effects roll back
@@ -744,6 +827,7 @@ contract ExecutionManager {
                     let codeHash := keccak256(M_BUF(), codeLen)
                     target := create2Address(me, salt, codeHash)
                 }
+                pop(accessAccountAt(target, accountBase(target))) // warm whether or not it is created
                 let budget := min(word(2), tload(add(cur, F_BUDGET())))
                 let ok := innerCreateCall(me, target, value, budget, CREATE_HEADER(), codeLen)
                 let dataLen, used := innerUsed(budget)
@@ -807,7 +891,7 @@ contract ExecutionManager {
                 mstore8(request, OP_INNER_DEPLOY())
                 mstore(add(request, 1), physSalt)
                 returndatacopy(M_BUF(), 0, initLen)
-                let ok := call(forwardGas(RESERVE_DEPLOY()), address(), 0, request, add(INNER_DEPLOY_HEADER(), initLen), 0, 0)
+                let ok := call(forwardGasKeeping(RESERVE_DEPLOY(), KEEP_CREATE()), address(), 0, request, add(INNER_DEPLOY_HEADER(), initLen), 0, 0)
                 tstore(T_FRAMES(), f)
                 if iszero(ok) {
                     // The constructor's revert data and meter, or nothing (it halted).
@@ -846,12 +930,24 @@ contract ExecutionManager {
 
             // ================================================================ other requests
             // One function per request kind, each answering the frame at `cur`.
-            function opSload(cur) { replyWord(sload(hash2(frameStorageBase(cur), word(0)))) }
+            // A request whose cost depends on state replies with the gas the meter has yet to charge
+            // (its surcharge) after the value, if any.
+            function opSload(cur) {
+                let s := hash2(frameStorageBase(cur), word(0))
+                let cold := accessSlot(s)
+                replyWords(sload(s), mul(cold, sub(COLD_SLOAD_GAS(), WARM_ACCESS_GAS())))
+            }
+            /// The 2300 sentry is the transpiled code's: it knows its meter.
             function opSstore(cur) {
                 if isStatic(cur) { fail() }
                 let key := word(0)
-                storeAt(self(cur), hash2(frameStorageBase(cur), key), key, word(1))
-                return(0, 0)
+                let new := word(1)
+                let s := hash2(frameStorageBase(cur), key)
+                let cold := accessSlot(s)
+                let current := sload(s)
+                let extra := sstoreGas(originalValue(s, current), current, new)
+                storeAt(self(cur), s, key, new)
+                replyWord(add(extra, mul(cold, COLD_SLOAD_GAS())))
             }
             function opTload(cur) { replyWord(tload(transientSlot(cur, word(0)))) }
             function opTstore(cur) {
@@ -859,22 +955,37 @@ contract ExecutionManager {
                 tstore(transientSlot(cur, word(0)), word(1))
                 return(0, 0)
             }
-            function opBalance() { replyWord(balanceOf(toAddress(word(0)))) }
+            /// The surcharge of an access to account a: the cold access's cost beyond the warm one.
+            function accessSurcharge(a) -> g {
+                g := mul(accessAccountAt(a, accountBase(a)), sub(COLD_ACCOUNT_ACCESS_GAS(), WARM_ACCESS_GAS()))
+            }
+            function opBalance() {
+                let a := toAddress(word(0))
+                let g := accessSurcharge(a)
+                replyWords(balanceOf(a), g)
+            }
             function opSelfBalance(cur) { replyWord(sload(add(tload(add(cur, F_ABASE())), A_BALANCE()))) }
-            function opExtCodeSize() { replyWord(codeSizeOf(toAddress(word(0)))) }
+            function opExtCodeSize() {
+                let a := toAddress(word(0))
+                let g := accessSurcharge(a)
+                replyWords(codeSizeOf(a), g)
+            }
             function opExtCodeHash() {
                 let a := toAddress(word(0))
+                let g := accessSurcharge(a)
                 let h := 0
                 if and(existsOf(a), iszero(isEmpty(a))) {
                     h := codeHashOf(a)
                     if iszero(h) { h := EMPTY_CODE_HASH() }
                 }
-                replyWord(h)
+                replyWords(h, g)
             }
+            /// Replies the surcharge, then the code window.
             function opExtCodeCopy() {
                 let a := toAddress(word(0))
                 let offset := word(1)
                 let len := word(2)
+                mstore(sub(M_BUF(), 32), accessSurcharge(a))
                 calldatacopy(M_BUF(), calldatasize(), len) // zeros (and the memory it costs)
                 let phys := physOf(a)
                 let size := codeSizeOf(a)
@@ -884,7 +995,7 @@ contract ExecutionManager {
                     if gt(n, len) { n := len }
                     extcodecopy(phys, M_BUF(), add(start, offset), n)
                 }
-                return(M_BUF(), len)
+                return(sub(M_BUF(), 32), add(32, len))
             }
             function opBlockHash() { replyWord(blockhash(word(0))) }
             function opBlobHash() {
@@ -914,6 +1025,10 @@ contract ExecutionManager {
                 let me := self(cur)
                 let heir := toAddress(word(0))
                 let bal := balanceOf(me)
+                // A cold beneficiary costs the whole cold access (no warm access is charged), and value
+                // to an empty one the new account: both before the transfer makes it non-empty.
+                let g := mul(accessAccountAt(heir, accountBase(heir)), COLD_ACCOUNT_ACCESS_GAS())
+                if bal { if isEmpty(heir) { g := add(g, NEW_ACCOUNT_GAS()) } }
                 switch eq(heir, me)
                 case 0 { transfer(me, heir, bal) }
                 default {
@@ -923,7 +1038,7 @@ contract ExecutionManager {
                 }
                 if createdInTx(me) { scheduleDestruction(me) }
                 if eq(frames(), 2) { tstore(T_TOP_SELFDESTRUCTED(), 1) }
-                return(0, 0)
+                replyWord(g)
             }
             function opReturnDataCopy(cur) {
                 let offset := word(0)
@@ -993,17 +1108,21 @@ contract ExecutionManager {
             /// needs no state, in the EVM's order: chain id, fees, blobs, gas against the block,
             /// initcode size, the transaction's nonce). Words TX_*, then the blob hashes, then the
             /// data. Reply: status (TX_REJECTED, TX_SUCCEEDED, TX_FAILED), the rejection code or the
-            /// created address, whether the top frame self-destructed, then the output. The stages
+            /// created address, whether the top frame self-destructed, the native gas used (intrinsic
+            /// gas plus what the top frame's meter used), then the output. The stages
             /// are revm's handler's: validate, pre-execution, execution, post-execution.
             function runTx() {
                 let nblobs := word(TX_BLOB_COUNT())
-                let dataStart := add(1, mul(add(TX_WORDS(), nblobs), 32))
+                let listStart := add(TX_WORDS(), nblobs) // the access list's words
+                let listWords := add(word(TX_ACCESS_ADDRESSES()), mul(2, word(TX_ACCESS_KEYS())))
+                let dataStart := add(1, mul(add(listStart, listWords), 32))
                 let dataLen := sub(calldatasize(), dataStart)
                 let intrinsic := validateTx(dataStart, dataLen)
                 let budget := sub(word(TX_GAS_LIMIT()), intrinsic)
                 let nonce := nonceOf(word(TX_SENDER()))
-                preExecution(nblobs, nonce, budget)
-                let ok, created, outLen := executeTx(nonce, budget, dataStart, dataLen)
+                preExecution(nblobs, nonce, budget, listStart)
+                let ok, created, outLen, used := executeTx(nonce, budget, dataStart, dataLen)
+                let gasUsed := gasUsedAfterRefund(add(intrinsic, used))
                 postExecution()
                 let top := tload(T_TOP_SELFDESTRUCTED())
                 tstore(T_FRAMES(), 0)
@@ -1011,8 +1130,16 @@ contract ExecutionManager {
                 mstore(r, sub(TX_FAILED(), ok))
                 mstore(add(r, 32), created)
                 mstore(add(r, 64), top)
-                mcopy(add(r, 96), M_TX_OUT(), outLen)
-                return(r, add(96, outLen))
+                mstore(add(r, 96), gasUsed)
+                mcopy(add(r, TX_REPLY_HEADER()), M_TX_OUT(), outLen)
+                return(r, add(TX_REPLY_HEADER(), outLen))
+            }
+            /// EIP-3529: the refund counter, at most a fifth of the gas used, comes off it. A failed top
+            /// frame's counter is 0: its inner frame's revert undid every change to it.
+            function gasUsedAfterRefund(spent) -> g {
+                let refund := tload(T_REFUND())
+                if slt(refund, 0) { refund := 0 }
+                g := sub(spent, min(refund, div(spent, MAX_REFUND_QUOTIENT())))
             }
             /// Validation of what needs state, in the EVM's order; the intrinsic gas.
             function validateTx(dataStart, dataLen) -> intrinsic {
@@ -1031,10 +1158,11 @@ contract ExecutionManager {
                 mstore(r, TX_REJECTED())
                 mstore(add(r, 32), code)
                 mstore(add(r, 64), 0)
-                return(r, 96)
+                mstore(add(r, 96), 0)
+                return(r, TX_REPLY_HEADER())
             }
             /// The transaction context, frame 0 (the sender), the upfront charge and the nonce.
-            function preExecution(nblobs, nonce, budget) {
+            function preExecution(nblobs, nonce, budget, listStart) {
                 let sender := word(TX_SENDER())
                 tstore(T_ORIGIN(), sender)
                 tstore(T_GASPRICE(), word(TX_GAS_PRICE()))
@@ -1056,10 +1184,25 @@ contract ExecutionManager {
                 setBalance(sender, sub(balanceOf(sender), word(TX_UPFRONT_CHARGE())))
                 setNonce(sender, add(nonce, 1))
                 touch(sender)
+                // EIP-2929, EIP-2930, EIP-3651: the sender, the recipient, the coinbase and the access
+                // list start warm (a created address is warmed as it is created, precompiles always are).
+                pop(accessAccountAt(sender, accountBase(sender)))
+                if iszero(word(TX_IS_CREATE())) { pop(accessAccountAt(word(TX_TO()), accountBase(word(TX_TO())))) }
+                pop(accessAccountAt(word(TX_COINBASE()), accountBase(word(TX_COINBASE()))))
+                let naddr := word(TX_ACCESS_ADDRESSES())
+                for { let i := 0 } lt(i, naddr) { i := add(i, 1) } {
+                    let a := word(add(listStart, i))
+                    pop(accessAccountAt(a, accountBase(a)))
+                }
+                let pairs := add(listStart, naddr)
+                for { let i := 0 } lt(i, word(TX_ACCESS_KEYS())) { i := add(i, 1) } {
+                    let a := word(add(pairs, mul(2, i)))
+                    pop(accessSlot(hash2(storageBase(a), word(add(pairs, add(mul(2, i), 1))))))
+                }
             }
             /// The top frame: a call through an inner frame, or a creation. Its output lands at
             /// M_TX_OUT.
-            function executeTx(nonce, budget, dataStart, dataLen) -> ok, created, outLen {
+            function executeTx(nonce, budget, dataStart, dataLen) -> ok, created, outLen, used {
                 switch word(TX_IS_CREATE())
                 case 0 {
                     mstore8(M_BUF(), OP_INNER_CALL())
@@ -1074,10 +1217,10 @@ contract ExecutionManager {
                 default {
                     let sender := word(TX_SENDER())
                     created := createAddress(sender, nonce)
+                    pop(accessAccountAt(created, accountBase(created)))
                     ok := innerCreateCall(sender, created, word(TX_VALUE()), budget, dataStart, dataLen)
                     if iszero(ok) { created := 0 }
                 }
-                let used := 0
                 outLen, used := innerUsed(budget)
                 returndatacopy(M_TX_OUT(), 0, outLen)
             }

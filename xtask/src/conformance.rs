@@ -134,8 +134,11 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let listed = if args.quiet { 20 } else { 50 };
     // Quiet: totals (with their headers), skips, errors and failures only.
     print!("{}", if args.quiet { report.totals_summary(listed) } else { report.summary(listed) });
-    if !args.native_only && !args.quiet {
-        println!("{}", overhead_summary(&report));
+    if !args.native_only {
+        if !args.quiet {
+            println!("{}", overhead_summary(&report));
+        }
+        println!("{}", gas_exactness_summary(&report));
     }
     if args.gas_facts {
         println!("{}", gas_facts_summary(&report));
@@ -181,13 +184,22 @@ fn overhead_summary(report: &Report) -> String {
             .filter_map(|c| ratio(c.timings.get("ovm").copied(), c.timings.get("native").copied()))
             .collect(),
     );
-    let gas = median(report.cases.iter().filter_map(|c| ratio(c.gas_used_under_test, c.gas_used)).collect());
+    let gas = median(report.cases.iter().filter_map(|c| ratio(c.physical_gas, c.gas_used)).collect());
     match (time, gas) {
         (Some(time), Some(gas)) => {
             format!("ovm/native per case (medians): time {time:.1}x, gas {gas:.1}x (physical gas over native gas)")
         }
         _ => "ovm/native per case: no case ran both halves".into(),
     }
+}
+
+/// How many executed cases the OVM reports the native `gas_used` for: the gas-exact meter's progress
+/// (`gas_used` is not a compared field until the meter is exact).
+fn gas_exactness_summary(report: &Report) -> String {
+    let both: Vec<_> =
+        report.cases.iter().filter_map(|c| Some((c.gas_used?, c.gas_used_under_test?))).collect();
+    let exact = both.iter().filter(|(native, ovm)| native == ovm).count();
+    format!("gas used: the OVM reports the native value in {exact} of {} executed case(s)", both.len())
 }
 
 /// `--gas-facts`: how the verdicts split between cases whose native run touched gas and the rest.

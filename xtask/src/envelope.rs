@@ -181,9 +181,9 @@ pub fn run(args: Args) -> Result<(), String> {
         }
         measured.push(Measured {
             name: name.clone(),
-            per_charge: charges.map(|c| o.gas_used as f64 / c.max(1) as f64),
+            per_charge: charges.map(|c| o.physical_gas.unwrap_or(o.gas_used) as f64 / c.max(1) as f64),
             native_gas: n.gas_used,
-            physical_gas: o.gas_used,
+            physical_gas: o.physical_gas.unwrap_or(o.gas_used),
             native_time: median(&mut native_times),
             ovm_time: median(&mut ovm_times),
             note: match (differs, matches!(n.status, ovm_backend::Status::Halt(_))) {

@@ -42,6 +42,9 @@ pub struct Execution {
     /// Gas used by the transaction after refunds.
     pub gas_used: u64,
     pub logs: Vec<Log>,
+    /// What the run cost the system under test in its own machine's gas, where that is not
+    /// `gas_used` (the OVM: the physical gas of the sequencer's transaction). Never compared.
+    pub physical_gas: Option<u64>,
 }
 
 /// How the top frame ended.

@@ -40,6 +40,7 @@ fn outcome() -> Outcome {
             output: Bytes::from_static(&[1]),
             gas_used: 21_000,
             logs: vec![log()],
+            physical_gas: None,
         }),
         post_state,
     }

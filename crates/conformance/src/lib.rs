@@ -102,7 +102,7 @@ pub fn differential_job(
     }
     outcome
         .with_gas(gas)
-        .with_gas_under_test(got.execution().map(|e| e.gas_used))
+        .with_gas_under_test(got.execution().map(|e| e.gas_used), got.execution().and_then(|e| e.physical_gas))
         .with_verdict(verdict.to_string())
         .with_diff(differences.iter().map(|d| d.to_string()))
         .with_timing(reference_name, reference_time)

@@ -270,13 +270,14 @@ impl Chain {
             return Err(BackendError(format!("the EM's transaction entry failed: {:?}", run.result)));
         };
         let word = |i: usize| reply.get(i * 32..i * 32 + 32).map(U256::from_be_slice);
-        let (Some(status), Some(code), Some(top_selfdestructed)) = (word(0), word(1), word(2)) else {
+        let (Some(status), Some(code), Some(top_selfdestructed), Some(gas_used)) = (word(0), word(1), word(2), word(3))
+        else {
             return Err(BackendError("the EM's reply is too short".into()));
         };
         if status == U256::from(em::TX_REJECTED) {
             return Ok(sequencer::rejection(code.saturating_to()));
         }
-        let output = reply.slice(96..);
+        let output = reply.slice(em::TX_REPLY_HEADER..);
         let status = if status == U256::from(em::TX_SUCCEEDED) {
             // A successful creation is a Return, whatever its constructor ended with (as in revm).
             match (top_selfdestructed.is_zero() || is_create, top_frame) {
@@ -294,7 +295,8 @@ impl Chain {
             }
         };
         let logs = logs.into_iter().filter(|log| log.address == EM).map(ovm_log).collect::<Result<_, _>>()?;
-        Ok(TxOutcome::Executed(Execution { status, output, gas_used: gas.tx_gas_used(), logs }))
+        let physical_gas = Some(gas.tx_gas_used());
+        Ok(TxOutcome::Executed(Execution { status, output, gas_used: gas_used.saturating_to(), logs, physical_gas }))
     }
 
     /// The OVM post-state, as the EM's `dump` lists it.
@@ -532,8 +534,6 @@ mod isolation {
             effective_gas_price: U256::ZERO,
             required_balance: U256::ZERO,
             upfront_charge: U256::ZERO,
-            access_list_addresses: U256::ZERO,
-            access_list_keys: U256::ZERO,
             nonce: U256::ZERO,
             coinbase: U256::ZERO,
             timestamp: U256::from(1),
@@ -545,6 +545,7 @@ mod isolation {
             blob_base_fee: U256::from(1),
             required_balance_overflows: false,
             blob_hashes: Vec::new(),
+            access_list: Vec::new(),
             data: Bytes::new(),
         };
         let run = sequencer_tx(&mut chain, tx.encode());

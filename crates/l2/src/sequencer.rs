@@ -32,8 +32,6 @@ pub struct TxRequest {
     pub required_balance: U256,
     /// What the sender pays up front: gas limit x effective price + blob gas x blob base fee.
     pub upfront_charge: U256,
-    pub access_list_addresses: U256,
-    pub access_list_keys: U256,
     pub nonce: U256,
     pub coinbase: U256,
     pub timestamp: U256,
@@ -46,11 +44,14 @@ pub struct TxRequest {
     /// The required balance does not fit in 256 bits (`GASLIMIT_PRICE_PRODUCT_OVERFLOW`).
     pub required_balance_overflows: bool,
     pub blob_hashes: Vec<B256>,
+    /// The EIP-2930 access list: each entry's address, and each storage key with its address.
+    pub access_list: Vec<(U256, Vec<U256>)>,
     pub data: Bytes,
 }
 
 impl TxRequest {
-    /// `OP_TRANSACTION || the TX_WORDS words || blob hashes || data`, each word at its named index.
+    /// `OP_TRANSACTION || the TX_WORDS words || blob hashes || access-list addresses || access-list
+    /// (address, key) pairs || data`, each word at its named index.
     pub fn encode(&self) -> Bytes {
         let mut words = [U256::ZERO; em::TX_WORDS];
         words[em::TX_SENDER] = self.sender;
@@ -61,8 +62,8 @@ impl TxRequest {
         words[em::TX_GAS_PRICE] = self.effective_gas_price;
         words[em::TX_REQUIRED_BALANCE] = self.required_balance;
         words[em::TX_UPFRONT_CHARGE] = self.upfront_charge;
-        words[em::TX_ACCESS_ADDRESSES] = self.access_list_addresses;
-        words[em::TX_ACCESS_KEYS] = self.access_list_keys;
+        words[em::TX_ACCESS_ADDRESSES] = U256::from(self.access_list.len());
+        words[em::TX_ACCESS_KEYS] = U256::from(self.access_list.iter().map(|(_, keys)| keys.len()).sum::<usize>());
         words[em::TX_NONCE] = self.nonce;
         words[em::TX_COINBASE] = self.coinbase;
         words[em::TX_TIMESTAMP] = self.timestamp;
@@ -80,6 +81,15 @@ impl TxRequest {
         }
         for hash in &self.blob_hashes {
             out.extend_from_slice(hash.as_slice());
+        }
+        for (address, _) in &self.access_list {
+            out.extend_from_slice(&address.to_be_bytes::<32>());
+        }
+        for (address, keys) in &self.access_list {
+            for key in keys {
+                out.extend_from_slice(&address.to_be_bytes::<32>());
+                out.extend_from_slice(&key.to_be_bytes::<32>());
+            }
         }
         out.extend_from_slice(&self.data);
         out.into()
@@ -172,7 +182,6 @@ pub fn admit(setup: &Setup) -> Result<TxRequest, TxOutcome> {
         });
     let upfront_charge = U256::from(tx.gas_limit) * U256::from(effective_price)
         + U256::from(blob_gas) * U256::from(if is_blob { blob_gas_price } else { 0 });
-    let access_keys: usize = tx.access_list.iter().map(|item| item.storage_keys.len()).sum();
     let (is_create, to) = match tx.kind {
         TxKind::Create => (true, U256::ZERO),
         TxKind::Call(to) => (false, U256::from_be_slice(to.as_slice())),
@@ -186,8 +195,14 @@ pub fn admit(setup: &Setup) -> Result<TxRequest, TxOutcome> {
         effective_gas_price: U256::from(effective_price),
         required_balance: required.unwrap_or(U256::MAX),
         upfront_charge,
-        access_list_addresses: U256::from(tx.access_list.len()),
-        access_list_keys: U256::from(access_keys),
+        access_list: tx
+            .access_list
+            .iter()
+            .map(|item| {
+                let keys = item.storage_keys.iter().map(|k| U256::from_be_bytes(k.0)).collect();
+                (U256::from_be_slice(item.address.as_slice()), keys)
+            })
+            .collect(),
         nonce: U256::from(tx.nonce),
         coinbase: U256::from_be_slice(block.beneficiary.as_slice()),
         timestamp: block.timestamp,

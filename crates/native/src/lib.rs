@@ -229,11 +229,17 @@ fn execution(result: ExecutionResult<HaltReason>) -> Execution {
             let output = match output {
                 Output::Call(bytes) | Output::Create(bytes, _) => bytes,
             };
-            Execution { status, output, gas_used, logs }
+            Execution { status, output, gas_used, logs, physical_gas: None }
         }
-        ExecutionResult::Revert { logs, output, .. } => Execution { status: Status::Revert, output, gas_used, logs },
+        ExecutionResult::Revert { logs, output, .. } => Execution { status: Status::Revert, output, gas_used, logs, physical_gas: None },
         ExecutionResult::Halt { reason, logs, .. } => {
-            Execution { status: Status::Halt(halt_name(&reason)), output: Default::default(), gas_used, logs }
+            Execution {
+                status: Status::Halt(halt_name(&reason)),
+                output: Default::default(),
+                gas_used,
+                logs,
+                physical_gas: None,
+            }
         }
     }
 }

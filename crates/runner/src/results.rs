@@ -12,7 +12,7 @@ use std::{
 };
 
 /// Bumped whenever a field of `results.json` changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -32,8 +32,10 @@ pub struct JobOutcome {
     /// Why it failed, errored or was skipped, or what explains it; empty when there is nothing to say.
     pub message: String,
     pub gas_used: Option<u64>,
-    /// Gas the backend under test used (a comparing job's detail; for the OVM, physical gas).
+    /// Gas used as the backend under test reports it (a comparing job's detail).
     pub gas_used_under_test: Option<u64>,
+    /// What the run cost the backend under test in its own machine's gas (the OVM: physical gas).
+    pub physical_gas: Option<u64>,
     /// What differs, one line per field (a comparing job's detail), at most `MAX_DIFF_LINES`.
     pub diff: Vec<String>,
     /// Microseconds per named phase of the job (e.g. `native`, `ovm`), in the order they ran.
@@ -54,6 +56,7 @@ impl JobOutcome {
             message: message.into(),
             gas_used: None,
             gas_used_under_test: None,
+            physical_gas: None,
             diff: Vec::new(),
             timings: BTreeMap::new(),
             observed: None,
@@ -82,8 +85,9 @@ impl JobOutcome {
         self
     }
 
-    pub fn with_gas_under_test(mut self, gas_used: Option<u64>) -> Self {
+    pub fn with_gas_under_test(mut self, gas_used: Option<u64>, physical_gas: Option<u64>) -> Self {
         self.gas_used_under_test = gas_used;
+        self.physical_gas = physical_gas;
         self
     }
 
@@ -111,6 +115,8 @@ pub struct CaseRecord {
     pub gas_used: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gas_used_under_test: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub physical_gas: Option<u64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub diff: Vec<String>,
     /// The whole job, in microseconds.
@@ -135,6 +141,7 @@ impl CaseRecord {
             message: outcome.message,
             gas_used: outcome.gas_used,
             gas_used_under_test: outcome.gas_used_under_test,
+            physical_gas: outcome.physical_gas,
             diff: outcome.diff,
             micros: micros(elapsed),
             timings: outcome.timings,

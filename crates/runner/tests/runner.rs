@@ -119,7 +119,7 @@ fn the_report_counts_every_case_and_escapes_junit() {
     let written = report.write(&dir).unwrap();
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(written.join("results.json")).unwrap()).unwrap();
-    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["schema_version"], ovm_runner::SCHEMA_VERSION);
     assert_eq!(json["cases"].as_array().unwrap().len(), cases.len());
     assert_eq!(std::fs::read_link(dir.join("latest")).unwrap(), PathBuf::from("test-run"));
     std::fs::remove_dir_all(dir).unwrap();

@@ -318,10 +318,7 @@ impl<'p, 'c> Emitter<'p, 'c> {
     fn charge_segment(&mut self, from: usize, end: usize) {
         debug_assert_eq!(self.prepaid, 0, "a segment is charged only when the previous one is spent");
         let cost = self.segment_cost(from, end);
-        // A lone JUMPDEST (cost 1) is not charged: leaving out a charge keeps the meter a lower
-        // bound, and every loop still pays for its JUMP or JUMPI in another segment. Code full of
-        // JUMPDESTs would otherwise grow by a charge per byte.
-        if cost > 1 {
+        if cost > 0 {
             self.asm.push_u64(cost);
             self.charge_top();
             self.prepaid = cost;
@@ -341,10 +338,35 @@ impl<'p, 'c> Emitter<'p, 'c> {
         cost
     }
 
+    /// EXP's 50 per byte of its exponent (the second operand): count the bytes by shifting them out.
+    fn charge_exponent_bytes(&mut self) {
+        let (top, done) = (self.asm.new_label(), self.asm.new_label());
+        self.asm.ops(&[dup(2), PUSH0]); // [bytes, e]
+        self.asm.bind(top);
+        self.asm.ops(&[JUMPDEST, dup(2), ISZERO]);
+        self.asm.push_label(done);
+        self.asm.op(JUMPI);
+        self.asm.push_u64(1);
+        self.asm.ops(&[ADD, SWAP1]);
+        self.asm.push_u64(8);
+        self.asm.ops(&[SHR, SWAP1]); // [bytes + 1, e >> 8]
+        self.asm.push_label(top);
+        self.asm.op(JUMP);
+        self.asm.bind(done);
+        self.asm.ops(&[JUMPDEST, SWAP1, POP]);
+        self.asm.push_u64(EXP_BYTE_COST);
+        self.asm.op(MUL);
+        self.charge_top();
+    }
+
     /// The per-word or per-byte part of an instruction's cost, from its size operand, and a call's
     /// value-transfer cost (before it runs, as natively). Memory expansion is charged after it,
     /// from MSIZE.
     fn charge_size_cost(&mut self, opcode: u8) {
+        if opcode == EXP {
+            self.charge_exponent_bytes();
+            return;
+        }
         if matches!(opcode, CALL | CALLCODE) {
             // A call that moves value costs 9000 more, of which the callee's 2300 stipend comes back
             // to the caller when unused: at least (value != 0) * 6700.
@@ -356,9 +378,9 @@ impl<'p, 'c> Emitter<'p, 'c> {
         }
         // (stack position of the size operand, gas per word; 0 = per byte at 8)
         let (position, per_word) = match opcode {
-            KECCAK256 => (2, 6),
-            CALLDATACOPY | CODECOPY | MCOPY => (3, 3),
-            EXTCODECOPY => (4, 3),
+            KECCAK256 => (2, KECCAK_WORD_COST),
+            CALLDATACOPY | CODECOPY | MCOPY => (3, COPY_WORD_COST),
+            EXTCODECOPY => (4, COPY_WORD_COST),
             LOG0..=LOG4 => (2, 0),
             // Not RETURNDATACOPY, CREATE, CREATE2: their bounds and EIP-3860 checks come first.
             _ => return,

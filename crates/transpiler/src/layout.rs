@@ -68,8 +68,8 @@ pub mod em {
     pub const OP_TRANSACTION: u8 = 0xf1;
     pub const OP_DUMP: u8 = 0xf2;
 
-    /// Words of the transaction request (`OP_TRANSACTION`), by index; the blob hashes, then the data,
-    /// follow the `TX_WORDS` words.
+    /// Words of the transaction request (`OP_TRANSACTION`), by index; the blob hashes, the access
+    /// list's addresses, its (address, key) pairs, then the data, follow the `TX_WORDS` words.
     pub const TX_SENDER: usize = 0;
     pub const TX_TO: usize = 1;
     pub const TX_IS_CREATE: usize = 2;
@@ -104,6 +104,9 @@ pub mod em {
     pub const TX_REJECTED: u64 = 0;
     pub const TX_SUCCEEDED: u64 = 1;
     pub const TX_FAILED: u64 = 2;
+    /// The transaction reply's words before the output: status, rejection code or created
+    /// address, whether the top frame self-destructed, the native gas used.
+    pub const TX_REPLY_HEADER: usize = 128;
 
     /// Header lengths of the requests whose data follows their words.
     pub const CALL_HEADER: usize = super::request_header_len(super::CALL_REQUEST_WORDS);

@@ -29,6 +29,7 @@ pub const ADD: u8 = 0x01;
 pub const SUB: u8 = 0x03;
 pub const MUL: u8 = 0x02;
 pub const DIV: u8 = 0x04;
+pub const EXP: u8 = 0x0a;
 pub const LT: u8 = 0x10;
 pub const GT: u8 = 0x11;
 pub const EQ: u8 = 0x14;
@@ -256,6 +257,14 @@ const fn build_table() -> [OpInfo; 256] {
 
 /// A value-moving call's extra cost (EIP-150 `G_callvalue`), of which the callee gets a stipend.
 pub const CALL_VALUE_COST: u64 = 9000;
+/// EIP-3860: per word of initcode, for CREATE and CREATE2.
+pub const INITCODE_WORD_COST: u64 = 2;
+/// Per word copied (CALLDATACOPY, CODECOPY, EXTCODECOPY, RETURNDATACOPY, MCOPY).
+pub const COPY_WORD_COST: u64 = 3;
+/// Per word hashed (KECCAK256, and CREATE2's initcode).
+pub const KECCAK_WORD_COST: u64 = 6;
+/// Per byte of EXP's exponent.
+pub const EXP_BYTE_COST: u64 = 50;
 /// The gas a value-moving call adds to its callee's (`G_callstipend`).
 pub const CALL_STIPEND: u64 = 2300;
 /// Gas per byte of code a constructor deploys (`G_codedeposit`).

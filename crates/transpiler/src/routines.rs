@@ -18,8 +18,9 @@ use crate::Mode;
 pub enum Routine {
     /// Entry point for a replaced original opcode.
     Entry(u8),
-    /// A request of `inputs` words, replying one word if `output`.
-    WordRequest { inputs: u8, output: bool },
+    /// A request of `inputs` words, replying one word if `output`, then, if `surcharge`, the gas its
+    /// state-dependent cost adds to the meter's static charge (a cold access, an SSTORE's cost).
+    WordRequest { inputs: u8, output: bool, surcharge: bool },
     /// Body shared by CALL, CALLCODE, DELEGATECALL, STATICCALL.
     Call,
     /// Body shared by CREATE, CREATE2.
@@ -47,8 +48,8 @@ impl Routine {
     pub fn name(self) -> String {
         match self {
             Routine::Entry(opcode) => info(opcode).name.to_string(),
-            Routine::WordRequest { inputs, output } => {
-                format!("word request ({inputs} in, {} out)", output as u8)
+            Routine::WordRequest { inputs, output, surcharge } => {
+                format!("word request ({inputs} in, {} out{})", output as u8, if surcharge { ", surcharge" } else { "" })
             }
             Routine::Call => "call body".into(),
             Routine::Create => "create body".into(),
@@ -130,7 +131,9 @@ impl Ctx<'_> {
     fn emit(&mut self, routine: Routine, mode: Mode) {
         match routine {
             Routine::Entry(opcode) => self.entry(opcode, mode),
-            Routine::WordRequest { inputs, output } => self.word_request_body(inputs as usize, output),
+            Routine::WordRequest { inputs, output, surcharge } => {
+                self.word_request_body(inputs as usize, output, surcharge)
+            }
             Routine::Call => self.call_body(),
             Routine::Create => self.create_body(),
             Routine::Jump => self.jump(),
@@ -162,9 +165,14 @@ impl Ctx<'_> {
     /// stored right after the data, or `opcode(meter slot, 32)` when there is no data (so that a
     /// zero-size window at a huge offset allocates nothing).
     fn end_with_data(&mut self, opcode: u8) {
-        let empty = self.asm.new_label();
+        let (empty, beyond_usize) = (self.asm.new_label(), self.asm.new_label());
         self.asm.ops(&[JUMPDEST, dup(2), ISZERO]);
         self.jump_if(empty);
+        // A size beyond 64 bits halts (InvalidOperandOOG, as natively) before the trailer's 32
+        // bytes could wrap it around to a small one.
+        self.asm.push_u64(u64::MAX);
+        self.asm.ops(&[dup(3), GT]);
+        self.jump_if(beyond_usize);
         self.mload(ContextWord::GasMeter.slot());
         self.asm.ops(&[dup(3), dup(3), ADD, MSTORE, SWAP1]);
         self.asm.push_u64(METER_TRAILER_LEN as u64);
@@ -174,6 +182,8 @@ impl Ctx<'_> {
         self.asm.push_u64(METER_TRAILER_LEN as u64);
         self.asm.push_u64(ContextWord::GasMeter.slot() as u64);
         self.asm.op(opcode);
+        self.asm.bind(beyond_usize);
+        self.asm.ops(&[JUMPDEST, opcode]);
     }
 
     /// `OP_REPORT_METER`: a constructor about to return successfully tells the EM its meter. The
@@ -438,17 +448,21 @@ impl Ctx<'_> {
     fn entry(&mut self, opcode: u8, mode: Mode) {
         let args = |n: usize| (0..n).map(a).collect::<Vec<_>>();
         match opcode {
-            SLOAD => self.word_entry(OP_SLOAD, 1, true),
-            SSTORE => self.word_entry(OP_SSTORE, 2, false),
-            TLOAD => self.word_entry(OP_TLOAD, 1, true),
-            TSTORE => self.word_entry(OP_TSTORE, 2, false),
-            BALANCE => self.word_entry(OP_BALANCE, 1, true),
-            SELFBALANCE => self.word_entry(OP_SELFBALANCE, 0, true),
-            EXTCODESIZE => self.word_entry(OP_EXTCODESIZE, 1, true),
-            EXTCODEHASH => self.word_entry(OP_EXTCODEHASH, 1, true),
-            BLOCKHASH => self.word_entry(OP_BLOCKHASH, 1, true),
-            BLOBHASH => self.word_entry(OP_BLOBHASH, 1, true),
-            SELFDESTRUCT => self.word_entry(OP_SELFDESTRUCT, 1, false),
+            SLOAD => self.word_entry(OP_SLOAD, 1, true, true),
+            SSTORE => {
+                self.spill(OP_SSTORE, &args(2));
+                self.sstore_sentry();
+                self.jump_to(Routine::WordRequest { inputs: 2, output: false, surcharge: true });
+            }
+            TLOAD => self.word_entry(OP_TLOAD, 1, true, false),
+            TSTORE => self.word_entry(OP_TSTORE, 2, false, false),
+            BALANCE => self.word_entry(OP_BALANCE, 1, true, true),
+            SELFBALANCE => self.word_entry(OP_SELFBALANCE, 0, true, false),
+            EXTCODESIZE => self.word_entry(OP_EXTCODESIZE, 1, true, true),
+            EXTCODEHASH => self.word_entry(OP_EXTCODEHASH, 1, true, true),
+            BLOCKHASH => self.word_entry(OP_BLOCKHASH, 1, true, false),
+            BLOBHASH => self.word_entry(OP_BLOBHASH, 1, true, false),
+            SELFDESTRUCT => self.word_entry(OP_SELFDESTRUCT, 1, false, true),
             EXTCODECOPY => self.extcodecopy(),
             RETURNDATACOPY => self.returndatacopy(),
             CALL | CALLCODE => {
@@ -465,10 +479,14 @@ impl Ctx<'_> {
             CREATE => {
                 self.spill(self.keeping(OP_CREATE), &args(3));
                 self.store_zero(a(3));
+                self.asm.push_u64(INITCODE_WORD_COST);
+                self.mstore(a(4));
                 self.jump_to(Routine::Create);
             }
             CREATE2 => {
                 self.spill(self.keeping(OP_CREATE2), &args(4));
+                self.asm.push_u64(INITCODE_WORD_COST + KECCAK_WORD_COST);
+                self.mstore(a(4));
                 self.jump_to(Routine::Create);
             }
             LOG0..=LOG4 => self.log(opcode - LOG0),
@@ -486,18 +504,34 @@ impl Ctx<'_> {
         }
     }
 
-    fn word_entry(&mut self, op_id: u8, inputs: usize, output: bool) {
+    fn word_entry(&mut self, op_id: u8, inputs: usize, output: bool, surcharge: bool) {
         self.spill(op_id, &(0..inputs).map(a).collect::<Vec<_>>());
-        self.jump_to(Routine::WordRequest { inputs: inputs as u8, output });
+        self.jump_to(Routine::WordRequest { inputs: inputs as u8, output, surcharge });
     }
 
-    fn word_request_body(&mut self, inputs: usize, output: bool) {
+    fn word_request_body(&mut self, inputs: usize, output: bool, surcharge: bool) {
         self.asm.op(JUMPDEST);
-        self.send_words(&(0..inputs).map(a).collect::<Vec<_>>(), if output { 32 } else { 0 });
+        let reply_words = output as usize + surcharge as usize;
+        self.send_words(&(0..inputs).map(a).collect::<Vec<_>>(), 32 * reply_words);
+        if surcharge {
+            self.mload(a(reply_words - 1));
+            let out_of_gas = self.label_of(Routine::OutOfGas);
+            emit_charge(self.asm, out_of_gas);
+        }
         if output {
             self.mload(a(0));
         }
         self.return_to_site();
+    }
+
+    /// EIP-2200's sentry, at SSTORE's entry: out of gas if native gas left, the meter plus SSTORE's
+    /// own static charge, is at most the stipend.
+    fn sstore_sentry(&mut self) {
+        self.mload(ContextWord::GasMeter.slot());
+        self.asm.push_u64(CALL_STIPEND - min_gas(SSTORE) + 1);
+        self.asm.op(GT);
+        let out_of_gas = self.label_of(Routine::OutOfGas);
+        self.jump_if(out_of_gas);
     }
 
     /// `[m] -> [m - m / 64]`: the 63/64 rule.
@@ -508,22 +542,16 @@ impl Ctx<'_> {
     }
 
     /// A0 gas, A1 address, A2 value, A3/A4 args window, A5/A6 return window; the request's words
-    /// are gas, address, value and the meter's budget cap.
+    /// are gas, address, value and the meter.
     fn call_body(&mut self) {
         self.asm.op(JUMPDEST);
         self.relocate_slot(a(3));
         self.relocate_slot(a(5));
         self.expand_window(a(3), a(4));
         self.expand_window(a(5), a(6));
-        // budget cap = m - m / 64, m = the meter less the stipend's share of the value cost (natively
-        // the whole 9000 is charged before the 63/64 rule; the meter charged 6700), at least 0
-        self.mload(a(2));
-        self.asm.ops(&[ISZERO, ISZERO]);
-        self.asm.push_u64(CALL_STIPEND);
-        self.asm.op(MUL);
-        self.mload(ContextWord::GasMeter.slot()); // [meter, x]
-        self.asm.ops(&[dup(2), dup(2), GT, swap(2), SWAP1, SUB, MUL]);
-        self.all_but_one_64th();
+        // The meter goes with the request: the EM charges the call's state-dependent cost (and the
+        // stipend's share of the value cost) before it applies the 63/64 rule to what is left.
+        self.mload(ContextWord::GasMeter.slot());
         self.mstore(SCRATCH_CALL_BUDGET);
         self.send_with_data(&[a(0), a(1), a(2), SCRATCH_CALL_BUDGET], a(3), a(4));
         self.record_return_data();
@@ -538,15 +566,30 @@ impl Ctx<'_> {
         self.return_to_site();
     }
 
-    /// A0 value, A1/A2 initcode window, A3 salt (0 for CREATE).
+    /// A0 value, A1/A2 initcode window, A3 salt (0 for CREATE), A4 gas per initcode word.
     fn create_body(&mut self) {
         let too_large = self.asm.new_label();
         self.asm.op(JUMPDEST);
+        // A length beyond 64 bits is out of gas (InvalidOperandOOG) before anything else, natively.
+        self.asm.push_u64(u64::MAX);
+        self.mload(a(2));
+        self.asm.op(GT);
+        let out_of_gas = self.label_of(Routine::OutOfGas);
+        self.jump_if(out_of_gas);
         // EIP-3860 halts the creator before memory is expanded.
         self.mload(a(2));
         self.asm.push_u64(MAX_INITCODE_LEN as u64);
         self.asm.op(LT);
         self.jump_if(too_large);
+        // The initcode's words (and CREATE2's hashing of them): A4 gas per word.
+        self.mload(a(2));
+        self.asm.push_u64(31);
+        self.asm.op(ADD);
+        self.asm.push_u64(5);
+        self.asm.op(SHR);
+        self.mload(a(4));
+        self.asm.op(MUL);
+        emit_charge(self.asm, out_of_gas);
         self.relocate_slot(a(1));
         self.expand_window(a(1), a(2));
         // budget cap for the constructor = meter - meter / 64
@@ -576,18 +619,23 @@ impl Ctx<'_> {
     }
 
     /// A0 address, A1 destination, A2 code offset, A3 length. Length 0: no request.
+    /// The request goes even for an empty copy: the account access costs (and warms) all the same.
+    /// The reply is the surcharge, then the code window.
     fn extcodecopy(&mut self) {
-        let done = self.asm.new_label();
+        let empty = self.asm.new_label();
         self.spill(OP_EXTCODECOPY, &[a(0), a(1), a(2), a(3)]);
         self.mload(a(3));
         self.asm.op(ISZERO);
-        self.jump_if(done);
+        self.jump_if(empty);
         self.relocate_slot(a(1));
         self.expand_window(a(1), a(3));
-        self.send_words(&[a(0), a(2), a(3)], 0);
-        self.copy_reply_to(a(1), a(3), 0);
-        self.asm.bind(done);
+        self.asm.bind(empty);
         self.asm.op(JUMPDEST);
+        self.send_words(&[a(0), a(2), a(3)], 32);
+        self.mload(a(0));
+        let out_of_gas = self.label_of(Routine::OutOfGas);
+        emit_charge(self.asm, out_of_gas);
+        self.copy_reply_to(a(1), a(3), 32);
         self.return_to_site();
     }
 
@@ -614,6 +662,16 @@ impl Ctx<'_> {
         self.mload(a(1));
         self.asm.op(GT);
         self.jump_if(out_of_bounds);
+        // Then the copy's 3 gas per word, as natively (the length is within the return data).
+        self.mload(a(2));
+        self.asm.push_u64(31);
+        self.asm.op(ADD);
+        self.asm.push_u64(5);
+        self.asm.op(SHR);
+        self.asm.push_u64(COPY_WORD_COST);
+        self.asm.op(MUL);
+        let out_of_gas = self.label_of(Routine::OutOfGas);
+        emit_charge(self.asm, out_of_gas);
         self.mload(a(2));
         self.asm.op(ISZERO);
         self.jump_if(done);

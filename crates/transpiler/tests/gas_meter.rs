@@ -95,9 +95,10 @@ fn requests_charge_the_memory_they_grow_before_they_are_made() {
 }
 
 #[test]
-fn a_lone_jumpdest_is_not_charged() {
-    // JUMPDEST JUMPDEST PUSH0 JUMP: the first block is only a JUMPDEST; the loop's JUMP is charged.
+fn a_lone_jumpdest_is_charged_its_one_gas() {
+    // JUMPDEST JUMPDEST PUSH0 JUMP: the first block is only a JUMPDEST; the meter is exact, so it
+    // pays its 1 as the loop's block pays JUMPDEST, PUSH0 and JUMP.
     let t = transpile(&[0x5b, 0x5b, 0x5f, 0x56], Mode::Runtime).unwrap();
-    assert_eq!(charge_of(&t, 0), None);
+    assert_eq!(charge_of(&t, 0), Some(1));
     assert_eq!(charge_of(&t, 1), Some(1 + 2 + 8));
 }
