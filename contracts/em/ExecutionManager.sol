@@ -1123,7 +1123,7 @@ contract ExecutionManager {
                 preExecution(nblobs, nonce, budget, listStart)
                 let ok, created, outLen, used := executeTx(nonce, budget, dataStart, dataLen)
                 let gasUsed := gasUsedAfterRefund(add(intrinsic, used))
-                postExecution()
+                postExecution(gasUsed)
                 let top := tload(T_TOP_SELFDESTRUCTED())
                 tstore(T_FRAMES(), 0)
                 let r := M_TX_REPLY()
@@ -1224,12 +1224,18 @@ contract ExecutionManager {
                 outLen, used := innerUsed(budget)
                 returndatacopy(M_TX_OUT(), 0, outLen)
             }
-            /// The EVM touches the coinbase when it pays the tip, even a zero tip: the OVM pays no
-            /// fees but touches it. Then EIP-6780 destructions, then EIP-161 clearing of touched
-            /// empties, 0x03 included when a reverted frame touched it; the upfront charge goes back
-            /// (fees are the one thing the OVM does not charge).
-            function postExecution() {
-                touch(word(TX_COINBASE()))
+            /// As revm's post-execution: the sender gets back what it paid up front for the gas it did
+            /// not use (the blob fee is spent), the coinbase earns the tip on the gas used and is
+            /// touched even for a zero tip. Then EIP-6780 destructions, then EIP-161 clearing of
+            /// touched empties, 0x03 included when a reverted frame touched it.
+            function postExecution(gasUsed) {
+                let sender := word(TX_SENDER())
+                let price := word(TX_GAS_PRICE())
+                setBalance(sender, add(balanceOf(sender), mul(sub(word(TX_GAS_LIMIT()), gasUsed), price)))
+                let beneficiary := word(TX_COINBASE())
+                let tip := mul(gasUsed, sub(price, word(TX_BASE_FEE())))
+                if tip { setBalance(beneficiary, add(balanceOf(beneficiary), tip)) }
+                touch(beneficiary)
                 let n := tload(T_DESTROY_LEN())
                 for { let i := 0 } lt(i, n) { i := add(i, 1) } { destroy(tload(add(DESTROY_LIST(), i))) }
                 n := tload(T_TOUCHED_LEN())
@@ -1239,11 +1245,6 @@ contract ExecutionManager {
                 }
                 if touchedPhysically(RIPEMD160()) {
                     if and(existsOf(RIPEMD160()), isEmpty(RIPEMD160())) { destroy(RIPEMD160()) }
-                }
-                let upfront := word(TX_UPFRONT_CHARGE())
-                if upfront {
-                    let sender := word(TX_SENDER())
-                    setBalance(sender, add(balanceOf(sender), upfront))
                 }
             }
 

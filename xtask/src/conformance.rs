@@ -196,8 +196,7 @@ fn overhead_summary(report: &Report) -> String {
 /// How many executed cases the OVM reports the native `gas_used` for: the gas-exact meter's progress
 /// (`gas_used` is not a compared field until the meter is exact).
 fn gas_exactness_summary(report: &Report) -> String {
-    let both: Vec<_> =
-        report.cases.iter().filter_map(|c| Some((c.gas_used?, c.gas_used_under_test?))).collect();
+    let both: Vec<_> = report.cases.iter().filter_map(|c| Some((c.gas_used?, c.gas_used_under_test?))).collect();
     let exact = both.iter().filter(|(native, ovm)| native == ovm).count();
     format!("gas used: the OVM reports the native value in {exact} of {} executed case(s)", both.len())
 }

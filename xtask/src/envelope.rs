@@ -173,7 +173,7 @@ pub fn run(args: Args) -> Result<(), String> {
         let (Some(n), Some(o)) = (native.execution(), ovm.execution()) else {
             return Err(format!("{name}: the transaction was rejected"));
         };
-        let differs = !ovm_compare::compare(&native, &ovm, ovm_compare::fees(setup).as_ref()).is_empty();
+        let differs = !ovm_compare::compare(&native, &ovm).is_empty();
         let (mut native_times, mut ovm_times) = (Vec::new(), Vec::new());
         for _ in 0..rounds {
             native_times.push(timed(|| NativeBackend.run(case, setup)));

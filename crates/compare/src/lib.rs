@@ -1,26 +1,12 @@
 //! Compares a reference outcome with an outcome under test.
 //!
 //! Architecture invariant: the comparator never knows which backend produced an outcome. It sees
-//! two outcomes and the transaction's fee terms, removes the one effect the design documents away
-//! (fee payment, computed exactly from the reference run's gas), and lists every remaining
-//! difference, field by field.
+//! two outcomes and lists every difference, field by field: status, output, logs, gas used, and
+//! every account of both post-states (fees included: the ExecutionManager charges them as the EVM
+//! does).
 
-use alloy_primitives::{Address, U256};
-use ovm_backend::{AccountState, Outcome, PostState, TxOutcome};
+use ovm_backend::{AccountState, Outcome, TxOutcome};
 use std::fmt;
-
-/// Who pays and who earns the transaction's fee, at what price per gas.
-#[derive(Clone, Copy, Debug)]
-pub struct Fees {
-    pub sender: Address,
-    pub coinbase: Address,
-    /// Price per gas the sender pays (EIP-1559 effective gas price).
-    pub effective_price: U256,
-    /// Price per gas the coinbase earns (effective price minus base fee).
-    pub priority_price: U256,
-    /// Blob gas x blob base fee, burnt.
-    pub blob_fee: U256,
-}
 
 /// One field that differs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,30 +23,8 @@ impl fmt::Display for Difference {
     }
 }
 
-/// The reference post-state as it would be without fee payment: the sender pays nothing, and the
-/// coinbase earns a zero tip. The EVM touches the coinbase when it pays the tip, even a zero one, so
-/// a coinbase left empty without its tip is removed (EIP-161), whether or not it existed before.
-pub fn without_fees(outcome: &Outcome, fees: Option<&Fees>) -> PostState {
-    let mut state = outcome.post_state.clone();
-    let (Some(execution), Some(fees)) = (outcome.execution(), fees) else { return state };
-    let gas = U256::from(execution.gas_used);
-    if let Some(sender) = state.get_mut(&fees.sender) {
-        sender.balance += gas * fees.effective_price + fees.blob_fee;
-    }
-    if let Some(coinbase) = state.get_mut(&fees.coinbase) {
-        coinbase.balance = coinbase.balance.saturating_sub(gas * fees.priority_price);
-        if coinbase.balance.is_zero() && coinbase.nonce == 0 && coinbase.code.is_empty() {
-            state.remove(&fees.coinbase);
-        }
-    }
-    state
-}
-
-/// Every difference between `reference` (fees removed, when the transaction has fee terms) and
-/// `under_test`, in a stable order. A transaction without fee terms (one that cannot be encoded) paid
-/// no fees natively, so its outcomes are compared as they are. Gas used is not compared: physical
-/// gas is the documented difference.
-pub fn compare(reference: &Outcome, under_test: &Outcome, fees: Option<&Fees>) -> Vec<Difference> {
+/// Every difference between `reference` and `under_test`, in a stable order.
+pub fn compare(reference: &Outcome, under_test: &Outcome) -> Vec<Difference> {
     let mut out = Differences(Vec::new());
     match (&reference.tx, &under_test.tx) {
         (TxOutcome::Rejected { kind: a, .. }, TxOutcome::Rejected { kind: b, .. }) => {
@@ -69,6 +33,7 @@ pub fn compare(reference: &Outcome, under_test: &Outcome, fees: Option<&Fees>) -
         (TxOutcome::Executed(a), TxOutcome::Executed(b)) => {
             out.check(|| "status".into(), &a.status, &b.status, |s| format!("{s:?}"));
             out.check(|| "output".into(), &a.output, &b.output, |o| o.to_string());
+            out.check(|| "gas_used".into(), &a.gas_used, &b.gas_used, |g| g.to_string());
             out.check(|| "logs.len".into(), &a.logs.len(), &b.logs.len(), |n| n.to_string());
             for (i, (x, y)) in a.logs.iter().zip(&b.logs).enumerate() {
                 out.check(|| format!("logs[{i}].address"), &x.address, &y.address, |a| a.to_string());
@@ -78,7 +43,7 @@ pub fn compare(reference: &Outcome, under_test: &Outcome, fees: Option<&Fees>) -
         }
         (a, b) => out.check(|| "validity".into(), &validity(a), &validity(b), |v| v.clone()),
     }
-    let reference_state = without_fees(reference, fees);
+    let reference_state = &reference.post_state;
     let empty = AccountState::default();
     let addresses: std::collections::BTreeSet<_> =
         reference_state.keys().chain(under_test.post_state.keys()).copied().collect();
@@ -126,19 +91,6 @@ fn validity(tx: &TxOutcome) -> String {
     }
 }
 
-/// The fee terms of a case's transaction (none for a transaction that cannot be encoded).
-pub fn fees(setup: &ovm_fixture::Setup) -> Option<Fees> {
-    let tx = setup.tx.as_ref().ok()?;
-    let effective = setup.effective_gas_price()?;
-    Some(Fees {
-        sender: tx.caller,
-        coinbase: setup.block.beneficiary,
-        effective_price: U256::from(effective),
-        priority_price: U256::from(effective.saturating_sub(u128::from(setup.block.basefee))),
-        blob_fee: U256::from(setup.blob_gas()) * U256::from(setup.blob_gas_price()),
-    })
-}
-
 /// What the comparison of two outcomes says about a case.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -152,14 +104,15 @@ pub enum Verdict {
 /// A documented difference (`docs/context-differences.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rule {
-    /// The reference execution read GAS or ran a frame out of gas.
-    Gas,
+    /// The reference's top frame ran out of gas in a block where the OVM's block-entry stack check
+    /// halted first: the status is the only difference.
+    HaltOrder,
 }
 
 impl Rule {
     pub fn name(self) -> &'static str {
         match self {
-            Rule::Gas => "gas",
+            Rule::HaltOrder => "halt-order",
         }
     }
 }
@@ -174,13 +127,18 @@ impl fmt::Display for Verdict {
     }
 }
 
-/// The verdict for `differences`, given what the reference execution did with gas.
-pub fn verdict(differences: &[Difference], facts: Option<ovm_backend::GasFacts>) -> Verdict {
-    if differences.is_empty() {
-        return Verdict::Equal;
-    }
-    match facts {
-        Some(facts) if facts.read_gas || facts.ran_out_of_gas => Verdict::Explained(Rule::Gas),
+/// The verdict for `differences`: equal, explained by a documented rule, or divergent.
+pub fn verdict(differences: &[Difference]) -> Verdict {
+    match differences {
+        [] => Verdict::Equal,
+        [only] if halt_order(only) => Verdict::Explained(Rule::HaltOrder),
         _ => Verdict::Divergent,
     }
+}
+
+/// The top frame's status: out of gas natively, a stack check's halt under test.
+fn halt_order(difference: &Difference) -> bool {
+    difference.field == "status"
+        && difference.reference == r#"Halt("OutOfGas")"#
+        && [r#"Halt("StackUnderflow")"#, r#"Halt("StackOverflow")"#].contains(&difference.under_test.as_str())
 }

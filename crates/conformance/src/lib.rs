@@ -83,9 +83,9 @@ pub fn differential_job(
     };
     let under_test_time = clock.elapsed();
     let clock = Instant::now();
-    let differences = ovm_compare::compare(&expected, &got, ovm_compare::fees(setup).as_ref());
-    let facts = if differences.is_empty() && !all_gas_facts { None } else { reference.gas_facts(case, setup) };
-    let verdict = ovm_compare::verdict(&differences, facts);
+    let differences = ovm_compare::compare(&expected, &got);
+    let verdict = ovm_compare::verdict(&differences);
+    let facts = if all_gas_facts { reference.gas_facts(case, setup) } else { None };
     let compare_time = clock.elapsed();
     let status = if verdict == Verdict::Divergent { CaseStatus::Fail } else { CaseStatus::Pass };
     let message = match differences.split_first() {

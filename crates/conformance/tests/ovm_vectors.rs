@@ -1,12 +1,6 @@
 //! Every vector in `vectors/ovm/` gives the same outcome natively and through the ExecutionManager,
-//! with no documented rule to explain a difference away (fee payment removed, gas used not
-//! compared), and the OVM outcome meets the vector's hand-written `expect` as the native one does.
-//!
-//! A vector whose native run reads GAS or runs a frame out of gas must say so in `_info`:
-//! `"gas": true` where the OVM may differ (GAS reads the meter, a lower bound), so the vector is
-//! `explained(gas)` at most; `"gas": "exact"` where the meter is exact for what the vector does, so
-//! it must be `equal` all the same. Every other vector must be `equal`: the gas rule can never hide
-//! a bug behind it.
+//! gas used and fees included: `equal`, never explained by a documented rule. And the OVM outcome
+//! meets the vector's hand-written `expect` as the native one does.
 
 use ovm_backend::{check_expectation, Backend};
 use ovm_conformance::differential_job;
@@ -29,26 +23,15 @@ fn every_ovm_vector_is_equal_natively_and_through_the_execution_manager() {
         for case in &loaded.cases {
             cases += 1;
             let test = &json[&*case.test_name];
-            let declared = &test["_info"]["gas"];
-            let gas_vector = declared.as_bool() == Some(true);
-            let about_gas = gas_vector || declared.as_str() == Some("exact");
             let entry = test["post"][&*case.fork][case.post_index].as_object().unwrap();
             let setup = case.setup.as_ref().unwrap();
-            // The suite's own job, with the native run's gas facts recorded.
-            let job = differential_job(&NativeBackend, &L2Backend, case, setup, true);
+            let job = differential_job(&NativeBackend, &L2Backend, case, setup, false);
             if job.status == CaseStatus::Error {
                 failures.push(format!("{}: {}", case.id, job.message));
                 continue;
             }
-            let observed = job.observed.clone().unwrap_or_default();
-            for (fact, what) in [("read_gas", "reads GAS"), ("out_of_gas", "runs a frame out of gas")] {
-                if observed.iter().any(|seen| seen == fact) && !about_gas {
-                    failures.push(format!("{}: {what} but does not declare itself a gas vector", case.id));
-                }
-            }
             let verdict = job.verdict.clone().unwrap_or_default();
-            let allowed = verdict == "equal" || (gas_vector && verdict.starts_with("explained"));
-            if !allowed {
+            if verdict != "equal" {
                 failures.push(format!("{}: {verdict}: {}", case.id, job.message));
             }
             match L2Backend.run(case, setup) {

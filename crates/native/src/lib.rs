@@ -231,16 +231,16 @@ fn execution(result: ExecutionResult<HaltReason>) -> Execution {
             };
             Execution { status, output, gas_used, logs, physical_gas: None }
         }
-        ExecutionResult::Revert { logs, output, .. } => Execution { status: Status::Revert, output, gas_used, logs, physical_gas: None },
-        ExecutionResult::Halt { reason, logs, .. } => {
-            Execution {
-                status: Status::Halt(halt_name(&reason)),
-                output: Default::default(),
-                gas_used,
-                logs,
-                physical_gas: None,
-            }
+        ExecutionResult::Revert { logs, output, .. } => {
+            Execution { status: Status::Revert, output, gas_used, logs, physical_gas: None }
         }
+        ExecutionResult::Halt { reason, logs, .. } => Execution {
+            status: Status::Halt(halt_name(&reason)),
+            output: Default::default(),
+            gas_used,
+            logs,
+            physical_gas: None,
+        },
     }
 }
 

@@ -49,7 +49,11 @@ impl Routine {
         match self {
             Routine::Entry(opcode) => info(opcode).name.to_string(),
             Routine::WordRequest { inputs, output, surcharge } => {
-                format!("word request ({inputs} in, {} out{})", output as u8, if surcharge { ", surcharge" } else { "" })
+                format!(
+                    "word request ({inputs} in, {} out{})",
+                    output as u8,
+                    if surcharge { ", surcharge" } else { "" }
+                )
             }
             Routine::Call => "call body".into(),
             Routine::Create => "create body".into(),
