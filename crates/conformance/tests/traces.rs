@@ -77,7 +77,8 @@ fn first_difference(native: &[Value], ovm: &[Value]) -> Option<String> {
         // create (revm's includes the gas it forwards), nor on a frame's last line (the OVM's
         // tracer, which learns a cost from the next line of the frame, shows the static cost).
         let forwards = CALLS_AND_CREATES.contains(&n["op"].as_u64().unwrap_or_default());
-        let frame_goes_on = native_steps.get(i + 1).is_some_and(|next| next["depth"] == n["depth"]);
+        let goes_on = |steps: &[Value], at: usize| steps.get(at + 1).is_some_and(|next| next["depth"] == n["depth"]);
+        let frame_goes_on = goes_on(native_steps, i) && goes_on(ovm_steps, j);
         let mismatch = mismatch.or_else(|| {
             let o = ovm_steps.get(j)?;
             (!forwards && frame_goes_on && n["gasCost"] != o["gasCost"]).then_some("gasCost")

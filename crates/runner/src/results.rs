@@ -27,7 +27,7 @@ pub enum CaseStatus {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JobOutcome {
     pub status: CaseStatus,
-    /// The job's own judgement, when it gives one (`equal`, `explained(gas)`, `divergent`, ...).
+    /// The job's own judgement, when it gives one (`equal`, `explained(halt-order)`, `divergent`, ...).
     pub verdict: Option<String>,
     /// Why it failed, errored or was skipped, or what explains it; empty when there is nothing to say.
     pub message: String,

@@ -499,7 +499,7 @@ impl<'p, 'c> Emitter<'p, 'c> {
             STOP => self.stop(),
             GAS => {
                 // Native GAS: the meter, plus what this segment charged up front for the
-                // instructions after GAS (the meter is a lower bound of native gas used).
+                // instructions after GAS.
                 self.asm.push_u64(ContextWord::GasMeter.slot() as u64);
                 self.asm.op(MLOAD);
                 if self.prepaid > 0 {

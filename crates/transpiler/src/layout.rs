@@ -180,7 +180,7 @@ pub const SCRATCH_REQUEST_END: usize = 0x2a0;
 /// meter), sent as a call request's fourth word. It is the request buffer's last word, which no
 /// request header reaches.
 pub const SCRATCH_CALL_BUDGET: usize = 0x280;
-/// Words of a call request: gas, address, value, budget cap.
+/// Words of a call request: gas, address, value, the caller's meter.
 pub const CALL_REQUEST_WORDS: usize = 4;
 /// Words of a create request: value, salt, budget cap.
 pub const CREATE_REQUEST_WORDS: usize = 3;
