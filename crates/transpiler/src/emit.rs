@@ -28,7 +28,7 @@ impl<'c> Program<'c> {
     pub fn analyse(code: &'c [u8], mode: Mode) -> Self {
         let instructions = analysis::decode(code);
         let is_jumpdest = analysis::jumpdest_map(code, &instructions);
-        let blocks = analysis::blocks(&instructions);
+        let blocks = analysis::blocks(&instructions, |opcode| has_routine(opcode, mode));
         let folds = (0..instructions.len())
             .map(|i| {
                 is_push(instructions[i].opcode)

@@ -88,9 +88,9 @@ fn impossible_blocks_always_fail_with_the_native_reason() {
 
 #[test]
 fn a_shortfall_is_named_by_the_instruction_that_falls_short_first() {
-    // BALANCE (needs 1), PUSH0 x 3, DUP6 (needs 6 - 3 = 3 at entry): entered with 0 items BALANCE
+    // ISZERO (needs 1), PUSH0 x 3, DUP6 (needs 6 - 3 = 3 at entry): entered with 0 items ISZERO
     // falls short (underflow); with 1 or 2, DUP6 does (revm: overflow). Toggles at 1; MIN 3.
-    let t = transpile(&[0x31, 0x5f, 0x5f, 0x5f, 0x85, 0x00], Mode::Runtime).unwrap();
+    let t = transpile(&[0x15, 0x5f, 0x5f, 0x5f, 0x85, 0x00], Mode::Runtime).unwrap();
     let toggles_at_1 = 1u128 << 32 | 1u128 << 40;
     assert_eq!(guard_of(&t, 0), Some(word(3 | 0x8000, 1024 - 4) | toggles_at_1));
 }
