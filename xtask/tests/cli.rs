@@ -123,10 +123,10 @@ fn a_case_timeout_must_be_a_positive_finite_number_of_seconds() {
 
 #[test]
 fn a_case_that_drifts_into_explained_fails_the_baseline_check() {
-    // LOG2 short of a topic, with a size no gas pays for: natively out of gas, through the OVM a
-    // stack underflow (the block's STACKGUARD comes first): explained by the halt-order rule.
+    // PUSH1 1 ADD with too little gas for ADD: natively out of gas, through the OVM a stack
+    // underflow (the block's STACKGUARD comes first): explained by the halt-order rule.
     let dir = scratch("baseline");
-    let vector = format!("{}/tests/data/log_with_a_short_stack.json", env!("CARGO_MANIFEST_DIR"));
+    let vector = format!("{}/tests/data/out_of_gas_before_a_stack_failure.json", env!("CARGO_MANIFEST_DIR"));
     std::fs::copy(vector, dir.join("vectors/gas.json")).unwrap();
     let baseline = dir.join("explained.txt");
 

@@ -144,7 +144,7 @@ fn shortfall_toggles(block: &[Instruction]) -> Toggles {
     let (mut height, mut covered, mut dup_kind) = (0i64, 0i64, false);
     for ins in block {
         let op = info(ins.opcode);
-        let need = op.inputs as i64 - height;
+        let need = checked_inputs(ins.opcode) - height;
         if need > covered {
             if is_dup(ins.opcode) != dup_kind {
                 toggles.push(covered as u16);
@@ -196,12 +196,24 @@ pub fn blocks(instructions: &[Instruction], requests: impl Fn(u8) -> bool) -> Ve
     blocks
 }
 
+/// The stack items an instruction checks before its gas. Every instruction checks all of its
+/// inputs first, except LOG: revm pops its offset and size, charges the gas (memory included), and
+/// only then pops the topics, so a LOG short of a topic with a size no gas pays for runs out of gas.
+/// A LOG asks the EM, so it ends its guarded block, and the transpiled LOG takes its topics off the
+/// stack after it has charged the memory: a missing topic halts there, as natively.
+fn checked_inputs(opcode: u8) -> i64 {
+    match opcode {
+        opcodes::LOG0..=opcodes::LOG4 => 2,
+        _ => info(opcode).inputs as i64,
+    }
+}
+
 /// MIN (least entry height with no underflow) and GROWTH (max height above entry) of a block.
 pub fn min_and_growth(block: &[Instruction]) -> (i64, i64) {
     let (mut min, mut growth, mut height) = (0i64, 0i64, 0i64);
     for ins in block {
         let op = info(ins.opcode);
-        min = min.max(op.inputs as i64 - height);
+        min = min.max(checked_inputs(ins.opcode) - height);
         height += op.outputs as i64 - op.inputs as i64;
         growth = growth.max(height);
     }
@@ -254,7 +266,7 @@ fn first_failure_is_overflow(block: &[Instruction], entry: i64) -> bool {
     let mut height = entry;
     for ins in block {
         let op = info(ins.opcode);
-        if height < op.inputs as i64 {
+        if height < checked_inputs(ins.opcode) {
             return is_dup(ins.opcode);
         }
         height += op.outputs as i64 - op.inputs as i64;

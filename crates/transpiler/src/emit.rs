@@ -28,7 +28,7 @@ impl<'c> Program<'c> {
     pub fn analyse(code: &'c [u8], mode: Mode) -> Self {
         let instructions = analysis::decode(code);
         let is_jumpdest = analysis::jumpdest_map(code, &instructions);
-        let blocks = analysis::blocks(&instructions, |opcode| has_routine(opcode, mode));
+        let blocks = analysis::blocks(&instructions, |opcode| has_routine(opcode, mode) || has_dynamic_cost(opcode));
         let folds = (0..instructions.len())
             .map(|i| {
                 is_push(instructions[i].opcode)
@@ -102,6 +102,12 @@ fn has_routine(opcode: u8, mode: Mode) -> bool {
         RETURN => mode == Mode::Init,
         _ => false,
     }
+}
+
+/// Whether an instruction's cost depends on its operands (memory growth, words copied or hashed,
+/// exponent bytes), so that it may run out of gas where its static cost would not.
+fn has_dynamic_cost(opcode: u8) -> bool {
+    matches!(opcode, MLOAD | MSTORE | MSTORE8 | KECCAK256 | CALLDATACOPY | CODECOPY | MCOPY | EXP)
 }
 
 /// Why one assembly attempt stopped.

@@ -614,9 +614,13 @@ impl Ctx<'_> {
     /// A0/A1 data window, A2.. topics.
     fn log(&mut self, topics: u8) {
         let topics = topics as usize;
-        self.spill(OP_LOG0 + topics as u8, &(0..2 + topics).map(a).collect::<Vec<_>>());
+        // The topics come off the stack after the memory is charged, as revm pops them.
+        self.spill(OP_LOG0 + topics as u8, &[a(0), a(1)]);
         self.relocate_slot(a(0));
         self.expand_window(a(0), a(1));
+        for slot in (2..2 + topics).map(a) {
+            self.mstore(slot);
+        }
         self.send_with_data(&(2..2 + topics).map(a).collect::<Vec<_>>(), a(0), a(1));
         self.store_zero(SCRATCH_RDFRESH);
         self.return_to_site();
