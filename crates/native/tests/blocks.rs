@@ -22,22 +22,19 @@ fn valid_blocks() -> Option<PathBuf> {
     }
 }
 
-fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            json_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "json") {
-            out.push(path);
-        }
-    }
+/// The folder's `*.json` files, in a stable order (the runner's discovery walks the same way).
+fn json_files(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|entry| entry.unwrap().into_path())
+        .filter(|path| path.is_file() && path.extension().is_some_and(|e| e == "json"))
+        .collect()
 }
 
 /// Every test of the folder, loaded (a file error fails the test: the loader's spec says there are none).
 fn shared_tests(dir: &Path) -> Vec<(String, BlockchainTest)> {
-    let mut files = Vec::new();
-    json_files(dir, &mut files);
+    let files = json_files(dir);
     let mut tests = Vec::new();
     for path in &files {
         let rel = path.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");

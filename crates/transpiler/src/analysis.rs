@@ -168,26 +168,26 @@ pub struct Block {
 /// Splits the instructions into guarded blocks and computes each block's guard.
 ///
 /// Blocks start at pc 0, at each JUMPDEST, after each block-ending instruction, and after each
-/// instruction that `requests` says asks the EM. The last split keeps the EVM's order of halts: a
-/// request may run out of gas (a call's memory, a cold access) before a later instruction of the
-/// same basic block would fail its stack check, and natively that out-of-gas comes first. A block
-/// that starts after anything but JUMPI or a request, and is not a JUMPDEST, is unreachable: it gets
-/// no guard.
-pub fn blocks(instructions: &[Instruction], requests: impl Fn(u8) -> bool) -> Vec<Block> {
+/// instruction that `splits_after` names: the emitter's requests to the EM and instructions with a
+/// dynamic cost. That split keeps the EVM's order of halts: such an instruction may run out of gas (a
+/// call's memory, a cold access, a memory store) before a later instruction of the same basic block
+/// would fail its stack check, and natively that out-of-gas comes first. A block that starts after
+/// anything but JUMPI or a split, and is not a JUMPDEST, is unreachable: it gets no guard.
+pub fn blocks(instructions: &[Instruction], splits_after: impl Fn(u8) -> bool) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut first = 0;
     for i in 0..instructions.len() {
         let next_starts_block = match instructions.get(i + 1) {
             None => true,
             Some(next) => {
-                next.opcode == JUMPDEST || ends_block(instructions[i].opcode) || requests(instructions[i].opcode)
+                next.opcode == JUMPDEST || ends_block(instructions[i].opcode) || splits_after(instructions[i].opcode)
             }
         };
         if next_starts_block {
             let reachable = first == 0
                 || instructions[first].opcode == JUMPDEST
                 || instructions[first - 1].opcode == opcodes::JUMPI
-                || (requests(instructions[first - 1].opcode) && !ends_block(instructions[first - 1].opcode));
+                || (splits_after(instructions[first - 1].opcode) && !ends_block(instructions[first - 1].opcode));
             let guard = if reachable { block_guard(&instructions[first..=i]) } else { Guard::None };
             blocks.push(Block { first, end: i + 1, guard });
             first = i + 1;

@@ -5,8 +5,8 @@ use crate::asm::{Asm, Label, LabelTooWide};
 use crate::layout::*;
 use crate::opcodes::*;
 use crate::routines::{
-    emit_charge, emit_precharge, emit_saturating_add_label, emit_saturating_add_s, JumpTable, Routine, RoutineSpan,
-    Routines,
+    emit_charge, emit_precharge, emit_saturating_add_label, emit_saturating_add_s, emit_words, JumpTable, Routine,
+    RoutineSpan, Routines,
 };
 use crate::{Mode, Sections, Transpiled};
 
@@ -185,8 +185,6 @@ struct Emitter<'p, 'c> {
     meter_ahead: Vec<u64>,
     /// The running value of that: set by a segment's charge, spent instruction by instruction.
     prepaid: u64,
-    /// End (exclusive) of the block being emitted.
-    block_end: usize,
     fall_off_end: u32,
 }
 
@@ -209,7 +207,6 @@ impl<'p, 'c> Emitter<'p, 'c> {
             pc_map: Vec::with_capacity(program.instructions.len()),
             meter_ahead: Vec::with_capacity(program.instructions.len()),
             prepaid: 0,
-            block_end: 0,
             fall_off_end: 0,
         }
     }
@@ -244,9 +241,7 @@ impl<'p, 'c> Emitter<'p, 'c> {
     }
 
     fn body(&mut self) -> Result<(), AssemblyError> {
-        let mode = self.program.mode;
         for block in &self.program.blocks {
-            self.block_end = block.end;
             for i in block.first..block.end {
                 let ins = self.program.instructions[i];
                 self.pc_map.push((ins.pc, self.asm.len() as u32));
@@ -254,7 +249,7 @@ impl<'p, 'c> Emitter<'p, 'c> {
                 if i == block.first {
                     self.block_entry(ins, block.guard);
                     if block.guard != Guard::AlwaysOverflow {
-                        self.charge_segment(i, block.end);
+                        self.charge_segment(block.first..block.end);
                     }
                 }
                 // From here on the instruction's own static cost is spent.
@@ -265,9 +260,6 @@ impl<'p, 'c> Emitter<'p, 'c> {
                 }
                 self.charge_size_cost(ins.opcode);
                 self.instruction(i);
-                if has_routine(ins.opcode, mode) && i + 1 < block.end {
-                    self.charge_segment(i + 1, block.end);
-                }
                 if self.asm.len() > MAX_CODE_LEN {
                     return Err(AssemblyError::TooLarge(self.asm.len()));
                 }
@@ -317,31 +309,18 @@ impl<'p, 'c> Emitter<'p, 'c> {
 
     // ---- the gas meter (ARCHITECTURE.md, "Gas") ----
 
-    /// Charges the least native cost of the instructions from `from` up to and including the next
-    /// one that calls a routine (a request to the EM may end the frame), or to the block's end.
-    /// Charging a whole segment up front is exact for the outcome: running out of gas anywhere in
-    /// it ends the frame the same way.
-    fn charge_segment(&mut self, from: usize, end: usize) {
+    /// Charges a segment's static cost up front: the least native cost of its instructions. A segment
+    /// is a guarded block, so it ends after each request to the EM (which may end the frame) and
+    /// each instruction with a dynamic cost. Charging it whole is exact for the outcome: running out
+    /// of gas anywhere in it ends the frame the same way.
+    fn charge_segment(&mut self, segment: std::ops::Range<usize>) {
         debug_assert_eq!(self.prepaid, 0, "a segment is charged only when the previous one is spent");
-        let cost = self.segment_cost(from, end);
+        let cost: u64 = self.program.instructions[segment].iter().map(|ins| min_gas(ins.opcode)).sum();
         if cost > 0 {
             self.asm.push_u64(cost);
             self.charge_top();
             self.prepaid = cost;
         }
-    }
-
-    /// The least native cost of the instructions from `from` through the end of their segment: up
-    /// to and including the next one that calls a routine, or to the block's end.
-    fn segment_cost(&self, from: usize, end: usize) -> u64 {
-        let mut cost = 0u64;
-        for ins in &self.program.instructions[from..end] {
-            cost += min_gas(ins.opcode);
-            if has_routine(ins.opcode, self.program.mode) {
-                break;
-            }
-        }
-        cost
     }
 
     /// EXP's 50 per byte of its exponent (the second operand): count the bytes by shifting them out.
@@ -397,10 +376,7 @@ impl<'p, 'c> Emitter<'p, 'c> {
             self.asm.op(MUL);
         } else {
             // A size so large that this wraps would run out of gas natively anyway.
-            self.asm.push_u64(31);
-            self.asm.op(ADD);
-            self.asm.push_u64(5);
-            self.asm.op(SHR);
+            emit_words(&mut self.asm);
             self.asm.push_u64(per_word);
             self.asm.op(MUL);
         }

@@ -228,10 +228,8 @@ impl Ctx<'_> {
         // w = (end - S + 31) / 32; METERED_MSIZE = S + 32w
         self.asm.push_u64(S as u64);
         self.asm.ops(&[SWAP1, SUB]);
-        self.asm.push_u64(31);
-        self.asm.op(ADD);
-        self.asm.push_u64(5);
-        self.asm.ops(&[SHR, DUP1]);
+        emit_words(self.asm);
+        self.asm.op(DUP1);
         self.asm.push_u64(5);
         self.asm.op(SHL);
         self.asm.push_u64(S as u64);
@@ -587,10 +585,7 @@ impl Ctx<'_> {
         self.jump_if(too_large);
         // The initcode's words (and CREATE2's hashing of them): A4 gas per word.
         self.mload(a(2));
-        self.asm.push_u64(31);
-        self.asm.op(ADD);
-        self.asm.push_u64(5);
-        self.asm.op(SHR);
+        emit_words(self.asm);
         self.mload(a(4));
         self.asm.op(MUL);
         emit_charge(self.asm, out_of_gas);
@@ -672,10 +667,7 @@ impl Ctx<'_> {
         self.jump_if(out_of_bounds);
         // Then the copy's 3 gas per word, as natively (the length is within the return data).
         self.mload(a(2));
-        self.asm.push_u64(31);
-        self.asm.op(ADD);
-        self.asm.push_u64(5);
-        self.asm.op(SHR);
+        emit_words(self.asm);
         self.asm.push_u64(COPY_WORD_COST);
         self.asm.op(MUL);
         let out_of_gas = self.label_of(Routine::OutOfGas);
@@ -798,6 +790,15 @@ impl Ctx<'_> {
         self.asm.push_label(again);
         self.asm.op(JUMP);
     }
+}
+
+/// `[bytes] -> [words]`: the 32-byte words a size in bytes spans, rounded up (a size within 31 of
+/// 2^256 wraps; no gas pays for such a size anyway).
+pub fn emit_words(asm: &mut Asm) {
+    asm.push_u64(31);
+    asm.op(ADD);
+    asm.push_u64(5);
+    asm.op(SHR);
 }
 
 /// The gas meter's charge of the top of the stack: `meter -= top`, and a jump to `out_of_gas` when
