@@ -70,6 +70,9 @@ contract ExecutionManager {
             function OP_GENESIS() -> o { o := 0xf0 }
             function OP_TRANSACTION() -> o { o := 0xf1 }
             function OP_DUMP() -> o { o := 0xf2 }
+            function OP_BLOCK_HASHES() -> o { o := 0xf3 }
+            function OP_SYSTEM_CALL() -> o { o := 0xf4 }
+            function OP_CREDIT() -> o { o := 0xf5 }
 
             // request layouts: the op byte, then words (header lengths are 1 + 32 * words)
             function CALL_HEADER() -> n { n := 129 }         // gas, target, value, budget cap
@@ -171,8 +174,10 @@ contract ExecutionManager {
             function TAG_ACCOUNT_COUNT() -> t { t := TAG(11) }
             function TAG_ACCOUNT() -> t { t := TAG(12) }
             function TAG_TRANSIENT() -> t { t := TAG(40) }
+            function TAG_BLOCK_HASH() -> t { t := TAG(50) }
 
             // the EVM's numbers
+            function BLOCKHASH_WINDOW() -> n { n := 256 }      // BLOCKHASH sees the 256 most recent blocks
             function MAX_DEPTH_INDEX() -> d { d := 1025 }     // frame 0 is the sender: 1024 OVM frames
             function STIPEND() -> g { g := 2300 }             // native gas a value call adds to its callee's
             function MAX_INITCODE() -> n { n := 49152 }       // EIP-3860
@@ -997,7 +1002,17 @@ contract ExecutionManager {
                 }
                 return(sub(M_BUF(), 32), add(32, len))
             }
-            function opBlockHash() { replyWord(blockhash(word(0))) }
+            /// The layer-2 chain's own block hashes, as the sequencer recorded them (OP_BLOCK_HASHES):
+            /// those of the BLOCKHASH_WINDOW blocks before the current one, 0 for any other number.
+            function opBlockHash() {
+                let n := word(0)
+                let current := tload(T_NUMBER())
+                let h := 0
+                if and(lt(n, current), iszero(gt(sub(current, n), BLOCKHASH_WINDOW()))) {
+                    h := sload(hash2(TAG_BLOCK_HASH(), n))
+                }
+                replyWord(h)
+            }
             function opBlobHash() {
                 let i := word(0)
                 let h := 0
@@ -1124,6 +1139,26 @@ contract ExecutionManager {
                 let ok, created, outLen, used := executeTx(nonce, budget, dataStart, dataLen)
                 let gasUsed := gasUsedAfterRefund(add(intrinsic, used))
                 postExecution(gasUsed)
+                replyTx(ok, created, outLen, gasUsed)
+            }
+            /// OP_SYSTEM_CALL: a call the layer-2 chain makes as itself at a block's start (EIP-4788's
+            /// beacon-roots update), as revm's system call: the transaction request's words from the
+            /// sender (the system address) to the recipient with TX_GAS_LIMIT for the top frame, and no
+            /// validation, intrinsic gas, fees, nonce or warm accounts. Reply: as OP_TRANSACTION's.
+            function runSystemCall() {
+                let nblobs := word(TX_BLOB_COUNT())
+                let listWords := add(word(TX_ACCESS_ADDRESSES()), mul(2, word(TX_ACCESS_KEYS())))
+                let dataStart := add(1, mul(add(add(TX_WORDS(), nblobs), listWords), 32))
+                let dataLen := sub(calldatasize(), dataStart)
+                if word(TX_IS_CREATE()) { fail() }
+                let budget := word(TX_GAS_LIMIT())
+                openContext(nblobs, budget)
+                let ok, created, outLen, used := executeTx(0, budget, dataStart, dataLen)
+                sweep()
+                replyTx(ok, created, outLen, used)
+            }
+            /// The reply to OP_TRANSACTION and OP_SYSTEM_CALL; the context stack is closed.
+            function replyTx(ok, created, outLen, gasUsed) {
                 let top := tload(T_TOP_SELFDESTRUCTED())
                 tstore(T_FRAMES(), 0)
                 let r := M_TX_REPLY()
@@ -1164,23 +1199,7 @@ contract ExecutionManager {
             /// The transaction context, frame 0 (the sender), the upfront charge and the nonce.
             function preExecution(nblobs, nonce, budget, listStart) {
                 let sender := word(TX_SENDER())
-                tstore(T_ORIGIN(), sender)
-                tstore(T_GASPRICE(), word(TX_GAS_PRICE()))
-                tstore(T_COINBASE(), word(TX_COINBASE()))
-                tstore(T_TIMESTAMP(), word(TX_TIMESTAMP()))
-                tstore(T_NUMBER(), word(TX_NUMBER()))
-                tstore(T_PREVRANDAO(), word(TX_PREVRANDAO()))
-                tstore(T_GASLIMIT(), word(TX_BLOCK_GAS_LIMIT()))
-                tstore(T_CHAINID(), word(TX_CHAIN_ID()))
-                tstore(T_BASEFEE(), word(TX_BASE_FEE()))
-                tstore(T_BLOBBASEFEE(), word(TX_BLOB_BASE_FEE()))
-                tstore(T_NBLOBS(), nblobs)
-                for { let i := 0 } lt(i, nblobs) { i := add(i, 1) } {
-                    tstore(add(T_BLOB_HASHES(), i), word(add(TX_WORDS(), i)))
-                }
-                writeFrame(frame(0), sender, accountBase(sender), 0, 0, 0, 0, budget)
-                tstore(add(frame(0), F_PHYS()), 0)
-                tstore(T_FRAMES(), 1)
+                openContext(nblobs, budget)
                 setBalance(sender, sub(balanceOf(sender), word(TX_UPFRONT_CHARGE())))
                 setNonce(sender, add(nonce, 1))
                 touch(sender)
@@ -1199,6 +1218,27 @@ contract ExecutionManager {
                     let a := word(add(pairs, mul(2, i)))
                     pop(accessSlot(hash2(storageBase(a), word(add(pairs, add(mul(2, i), 1))))))
                 }
+            }
+            /// The transaction and block context, and frame 0: the sender, with the top frame's budget.
+            function openContext(nblobs, budget) {
+                let sender := word(TX_SENDER())
+                tstore(T_ORIGIN(), sender)
+                tstore(T_GASPRICE(), word(TX_GAS_PRICE()))
+                tstore(T_COINBASE(), word(TX_COINBASE()))
+                tstore(T_TIMESTAMP(), word(TX_TIMESTAMP()))
+                tstore(T_NUMBER(), word(TX_NUMBER()))
+                tstore(T_PREVRANDAO(), word(TX_PREVRANDAO()))
+                tstore(T_GASLIMIT(), word(TX_BLOCK_GAS_LIMIT()))
+                tstore(T_CHAINID(), word(TX_CHAIN_ID()))
+                tstore(T_BASEFEE(), word(TX_BASE_FEE()))
+                tstore(T_BLOBBASEFEE(), word(TX_BLOB_BASE_FEE()))
+                tstore(T_NBLOBS(), nblobs)
+                for { let i := 0 } lt(i, nblobs) { i := add(i, 1) } {
+                    tstore(add(T_BLOB_HASHES(), i), word(add(TX_WORDS(), i)))
+                }
+                writeFrame(frame(0), sender, accountBase(sender), 0, 0, 0, 0, budget)
+                tstore(add(frame(0), F_PHYS()), 0)
+                tstore(T_FRAMES(), 1)
             }
             /// The top frame: a call through an inner frame, or a creation. Its output lands at
             /// M_TX_OUT.
@@ -1226,8 +1266,7 @@ contract ExecutionManager {
             }
             /// As revm's post-execution: the sender gets back what it paid up front for the gas it did
             /// not use (the blob fee is spent), the coinbase earns the tip on the gas used and is
-            /// touched even for a zero tip. Then EIP-6780 destructions, then EIP-161 clearing of
-            /// touched empties, 0x03 included when a reverted frame touched it.
+            /// touched even for a zero tip. Then the sweep.
             function postExecution(gasUsed) {
                 let sender := word(TX_SENDER())
                 let price := word(TX_GAS_PRICE())
@@ -1236,6 +1275,11 @@ contract ExecutionManager {
                 let tip := mul(gasUsed, sub(price, word(TX_BASE_FEE())))
                 if tip { setBalance(beneficiary, add(balanceOf(beneficiary), tip)) }
                 touch(beneficiary)
+                sweep()
+            }
+            /// The end of every transaction: EIP-6780 destructions, then EIP-161 clearing of touched
+            /// empties, 0x03 included when a reverted frame touched it.
+            function sweep() {
                 let n := tload(T_DESTROY_LEN())
                 for { let i := 0 } lt(i, n) { i := add(i, 1) } { destroy(tload(add(DESTROY_LIST(), i))) }
                 n := tload(T_TOUCHED_LEN())
@@ -1246,6 +1290,29 @@ contract ExecutionManager {
                 if touchedPhysically(RIPEMD160()) {
                     if and(existsOf(RIPEMD160()), isEmpty(RIPEMD160())) { destroy(RIPEMD160()) }
                 }
+            }
+
+            /// OP_BLOCK_HASHES: count || (number, hash)*: the layer-2 chain's block hashes, which
+            /// BLOCKHASH answers from.
+            function recordBlockHashes() {
+                let count := word(0)
+                for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                    let p := add(1, mul(2, i))
+                    sstore(hash2(TAG_BLOCK_HASH(), word(p)), word(add(p, 1)))
+                }
+                return(0, 0)
+            }
+            /// OP_CREDIT: count || (address, amount)*: EIP-4895 withdrawals, credited to the ledger at
+            /// a block's end. Each credit touches its account: one left empty is cleared (EIP-161), so a
+            /// credit of 0 creates nothing.
+            function credit() {
+                let count := word(0)
+                for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                    let a := toAddress(word(add(1, mul(2, i))))
+                    setBalance(a, add(balanceOf(a), word(add(2, mul(2, i)))))
+                    if and(existsOf(a), isEmpty(a)) { destroy(a) }
+                }
+                return(0, 0)
             }
 
             /// OP_DUMP: every account the EM has listed:
@@ -1322,6 +1389,9 @@ contract ExecutionManager {
                 if eq(op, OP_GENESIS()) { genesis() }
                 if eq(op, OP_TRANSACTION()) { runTx() }
                 if eq(op, OP_DUMP()) { dump() }
+                if eq(op, OP_BLOCK_HASHES()) { recordBlockHashes() }
+                if eq(op, OP_SYSTEM_CALL()) { runSystemCall() }
+                if eq(op, OP_CREDIT()) { credit() }
                 fail()
             }
             fail()

@@ -130,11 +130,16 @@ fn install_revme(tools: &Path) -> Result<PathBuf, String> {
     Ok(revme)
 }
 
-/// Symlinks every JSON file of `source` into `mirror`, except revme's skips. Returns (kept, left out).
+/// Symlinks every state-test file of `source` into `mirror`, except revme's skips. Returns (kept, left out).
 fn mirror_without_revme_skips(source: &Path, mirror: &Path) -> Result<(usize, usize), String> {
     let _ = std::fs::remove_dir_all(mirror);
     let (mut kept, mut left_out) = (0, 0);
-    for (path, name) in ovm_runner::state_test_files(source) {
+    for (path, name) in ovm_runner::vector_files(source) {
+        // revme's statetest runs state tests only.
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if ovm_fixture::is_blockchain_text(&text) {
+            continue;
+        }
         let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         if REVME_SKIPS.contains(&file_name) || name.contains("paris/eip7610_create_collision") {
             left_out += 1;

@@ -1,13 +1,15 @@
 //! `cargo xtask conformance`: every case natively on revm, checked against its fixture, and every
-//! Cancun case again through the ExecutionManager, compared with the native outcome.
+//! Cancun case again through the ExecutionManager, compared with the native outcome. Cases are state
+//! tests (one transaction each) and blockchain tests (blocks of transactions on one evolving state,
+//! compared after every transaction), found under the vectors folder and run in one parallel run.
 //! `--native-only` runs the first half alone.
 
 use ovm_backend::{Backend, Outcome, TxOutcome};
 use ovm_conformance::Baseline;
-use ovm_fixture::Case;
+use ovm_fixture::{BlockchainCase, Case};
 use ovm_l2::L2Backend;
 use ovm_native::NativeBackend;
-use ovm_runner::{Origin, Progress, Report, RunInfo, Selection};
+use ovm_runner::{Origin, Progress, Report, RunInfo, Selection, Task};
 use std::{
     path::PathBuf,
     process::ExitCode,
@@ -81,10 +83,10 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         println!("vectors: {}", vectors.root.display());
     }
     let started = Instant::now();
-    let files = ovm_runner::state_test_files(&vectors.root);
+    let files = ovm_runner::vector_files(&vectors.root);
     let selection = Selection { filters: args.filter.clone(), case_id: args.case.clone(), shard: args.shard };
     let loaded = ovm_runner::load(&files, &selection);
-    if loaded.cases.is_empty() && loaded.file_errors.is_empty() {
+    if loaded.is_empty() && loaded.file_errors.is_empty() {
         return Err(match &args.case {
             Some(id) => format!("no case has the id `{id}` in {}", vectors.root.display()),
             None if !args.filter.is_empty() => format!(
@@ -92,30 +94,41 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                 args.filter.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "),
                 vectors.root.display()
             ),
-            None => format!("no state-test cases in {}", vectors.root.display()),
+            None => format!("no state tests or blockchain tests in {}", vectors.root.display()),
         });
     }
 
     let job = if args.native_only { "native" } else { "differential" };
-    let progress = Progress::new(job, loaded.cases.len(), args.quiet || args.case.is_some());
+    let progress = Progress::new(job, loaded.len(), args.quiet || args.case.is_some());
     let budget = args.case_timeout.map(Duration::from_secs_f64);
-    let records = ovm_runner::run_cases(&loaded.cases, budget, &progress, |case, setup| {
-        if args.native_only {
-            ovm_conformance::native_job(&NativeBackend, case, setup)
-        } else {
+    let records = ovm_runner::run_all(&loaded, budget, &progress, |task| match (task, args.native_only) {
+        (Task::State(case, setup), true) => ovm_conformance::native_job(&NativeBackend, case, setup),
+        (Task::State(case, setup), false) => {
             ovm_conformance::differential_job(&NativeBackend, &L2Backend, case, setup, args.gas_facts)
         }
+        (Task::Chain(_, test), true) => ovm_conformance::native_chain_job(&NativeBackend, test),
+        (Task::Chain(_, test), false) => ovm_conformance::differential_chain_job(&NativeBackend, &L2Backend, test),
     });
     progress.finish();
 
     let run_id = ovm_runner::new_run_id(&root.join(&args.reports), job);
+    let run_dir = root.join(&args.reports).join(&run_id);
     if let (Some(_), Some(case)) = (&args.case, loaded.cases.first()) {
         print_case(&NativeBackend, case);
         if !args.native_only {
             print_case(&L2Backend, case);
         }
         if args.trace {
-            write_traces(case, &root.join(&args.reports).join(&run_id), args.native_only, args.trace_physical)?;
+            write_traces(case, &run_dir, args.native_only, args.trace_physical)?;
+        }
+    }
+    if let (Some(_), Some(case)) = (&args.case, loaded.chains.first()) {
+        print_chain(&NativeBackend, case);
+        if !args.native_only {
+            print_chain(&L2Backend, case);
+        }
+        if args.trace {
+            crate::chain_trace::write(case, &run_dir, args.native_only)?;
         }
     }
 
@@ -270,6 +283,24 @@ fn print_case(backend: &dyn Backend, case: &Case) {
     match backend.run(case, setup) {
         Ok(outcome) => describe(&outcome),
         Err(e) => println!("  {} backend error: {e}", backend.name()),
+    }
+}
+
+/// `--case` on a blockchain test: what a backend produced, block by block.
+fn print_chain(backend: &dyn Backend, case: &BlockchainCase) {
+    println!("case {} ({})", case.id, backend.name());
+    let Ok(test) = &case.test else { return };
+    let outcome = match backend.run_blocks(test) {
+        Ok(outcome) => outcome,
+        Err(e) => return println!("  {} backend error: {e}", backend.name()),
+    };
+    for (i, block) in outcome.blocks.iter().enumerate() {
+        println!("block {i}: gas used {}, blob gas used {}", block.gas_used, block.blob_gas_used);
+        for (j, (tx, post_state)) in block.txs.iter().zip(&block.tx_states).enumerate() {
+            println!(" transaction {j}:");
+            describe(&Outcome { tx: tx.clone(), post_state: post_state.clone() });
+        }
+        println!(" after the block: state root {}", ovm_backend::state_root(&block.post_state));
     }
 }
 

@@ -29,7 +29,7 @@ pub fn run(args: Args) -> Result<(), String> {
     let paths = if args.paths.is_empty() { vec![root.join("vectors")] } else { args.paths };
     let mut files = Vec::new();
     for path in &paths {
-        files.extend(ovm_runner::state_test_files(path).into_iter().map(|(p, _)| p));
+        files.extend(ovm_runner::vector_files(path).into_iter().map(|(p, _)| p));
     }
     let mut problems = Vec::new();
     let mut changed = 0;

@@ -1,6 +1,7 @@
 //! `cargo xtask <workflow>`: every workflow of the project, one command each.
 
 mod bench;
+mod chain_trace;
 mod conformance;
 mod em;
 mod envelope;

@@ -5,7 +5,7 @@
 
 use ovm_backend::BackendError;
 use ovm_l2::{L2Backend, RequestProfile};
-use ovm_runner::{CaseStatus, JobOutcome, Progress, Selection};
+use ovm_runner::{CaseStatus, JobOutcome, Progress, Selection, Task};
 use ovm_transpiler::layout::*;
 use revm::primitives::hardfork::SpecId;
 use std::sync::Mutex;
@@ -21,12 +21,15 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<(), String> {
     let vectors = args.vectors.resolve()?;
-    let files = ovm_runner::state_test_files(&vectors.root);
+    let files = ovm_runner::vector_files(&vectors.root);
     let selection = Selection { filters: args.filter, ..Selection::default() };
     let loaded = ovm_runner::load(&files, &selection);
     let total = Mutex::new(RequestProfile::default());
-    let progress = Progress::new("em-profile", loaded.cases.len(), false);
-    let records = ovm_runner::run_cases(&loaded.cases, None, &progress, |case, setup| {
+    let progress = Progress::new("em-profile", loaded.len(), false);
+    let records = ovm_runner::run_all(&loaded, None, &progress, |task| {
+        let Task::State(case, setup) = task else {
+            return JobOutcome::new(CaseStatus::Skipped, "em-profile profiles state tests");
+        };
         if setup.spec != SpecId::CANCUN {
             return JobOutcome::new(CaseStatus::Skipped, "the layer-2 EVM implements Cancun");
         }
@@ -42,7 +45,7 @@ pub fn run(args: Args) -> Result<(), String> {
     let profiled = records.iter().filter(|r| r.status == CaseStatus::Pass).count();
     let errors = records.iter().filter(|r| r.status == CaseStatus::Error).count();
     let total = total.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
-    println!("{profiled} Cancun cases profiled ({errors} errors) in {}", vectors.root.display());
+    println!("{profiled} Cancun state-test cases profiled ({errors} errors) in {}", vectors.root.display());
     print!("{}", table(&total));
     Ok(())
 }

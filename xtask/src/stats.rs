@@ -13,7 +13,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<(), String> {
     let vectors = args.vectors.resolve()?;
-    let files = ovm_runner::state_test_files(&vectors.root);
+    let files = ovm_runner::vector_files(&vectors.root);
     let loaded = ovm_runner::load(&files, &Selection::default());
     let codes: BTreeSet<Vec<u8>> = loaded
         .cases

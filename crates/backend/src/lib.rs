@@ -1,23 +1,26 @@
 //! The seam between the runner and a system under test.
 //!
-//! A [`Backend`] runs one case and returns an [`Outcome`]: the structured result of the transaction
+//! A [`Backend`] runs one case and returns an [`Outcome`] (or a blockchain test's blocks, a
+//! [`ChainOutcome`]): the structured result of the transaction
 //! and the complete post-state. [`check_fixture`] judges an outcome against the fixture's own
 //! expectations (state root, logs hash, exception), whichever backend produced it.
 //!
 //! Architecture invariant: nothing here knows about revm or about any particular backend. An
 //! outcome is plain data; two outcomes from different backends are directly comparable.
 
+mod chain;
 mod check;
 mod expectation;
 mod outcome;
 mod trace;
 
+pub use chain::{block_rejection, check_chain, BlockOutcome, ChainMismatch, ChainOutcome};
 pub use check::{check_fixture, logs_hash, state_root, Mismatch};
 pub use expectation::check_expectation;
 pub use outcome::{AccountState, Execution, Outcome, PostState, Status, TxOutcome};
 pub use trace::eip3155_summary;
 
-use ovm_fixture::{Case, Setup};
+use ovm_fixture::{BlockchainTest, Case, Setup};
 use std::fmt;
 
 /// A system that can execute state-test cases.
@@ -30,6 +33,23 @@ pub trait Backend: Sync {
 
     /// Runs `case`, whose environment is `setup`.
     fn run(&self, case: &Case, setup: &Setup) -> Result<Outcome, BackendError>;
+
+    /// Runs the blocks of a blockchain test on one evolving state: per block its environment, its
+    /// system duties (EIP-4788's beacon-roots call at the start, EIP-4895's withdrawals at the end)
+    /// and its transactions, each on the state the previous one left.
+    fn run_blocks(&self, test: &BlockchainTest) -> Result<ChainOutcome, BackendError>;
+
+    /// [`Backend::unsupported`] for a blockchain test.
+    fn blocks_unsupported(&self, test: &BlockchainTest) -> Option<String> {
+        let _ = test;
+        None
+    }
+
+    /// [`Backend::known_limitation`] for a blockchain test.
+    fn blocks_limitation(&self, test: &BlockchainTest) -> Option<String> {
+        let _ = test;
+        None
+    }
 
     /// Asked only when an outcome disagrees with its fixture: if the case needs behaviour this
     /// backend is known not to have, the reason, which turns the failure into a counted skip.

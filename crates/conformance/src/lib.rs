@@ -3,6 +3,8 @@
 //! - [`native_job`]: a backend against the case's fixture (state root, logs hash, exception kind).
 //! - [`differential_job`]: the reference backend against the fixture, then the backend under test
 //!   against the reference, with the verdict of `docs/context-differences.md`.
+//! - [`native_chain_job`], [`differential_chain_job`]: the same for a blockchain test, its blocks run
+//!   on one evolving state; the backends are compared after every transaction.
 //! - [`Baseline`]: the committed list of `explained` cases a run is held to.
 //!
 //! Architecture invariant: a job names no backend. It is given the reference and the backend under
@@ -14,9 +16,9 @@ mod baseline;
 
 pub use baseline::Baseline;
 
-use ovm_backend::{check_fixture, Backend, Outcome};
-use ovm_compare::Verdict;
-use ovm_fixture::{Case, Setup};
+use ovm_backend::{check_chain, check_fixture, Backend, ChainOutcome, Outcome, TxOutcome};
+use ovm_compare::{Difference, Verdict};
+use ovm_fixture::{BlockchainCase, BlockchainTest, Case, Setup};
 use ovm_runner::{CaseStatus, JobOutcome};
 use std::time::Instant;
 
@@ -108,4 +110,159 @@ pub fn differential_job(
         .with_timing(reference_name, reference_time)
         .with_timing(under_test_name, under_test_time)
         .with_timing("compare", compare_time)
+}
+
+/// One backend against a blockchain test's fixture: every block's state root, gas used, blob gas
+/// used and logs bloom, then the final post-state.
+pub fn native_chain_job(backend: &dyn Backend, test: &BlockchainTest) -> JobOutcome {
+    if let Some(reason) = backend.blocks_unsupported(test) {
+        return JobOutcome::new(CaseStatus::Skipped, reason);
+    }
+    match backend.run_blocks(test) {
+        Ok(outcome) => judge_chain_on_fixture(backend, test, &outcome, "")
+            .unwrap_or_else(|| JobOutcome::new(CaseStatus::Pass, "").with_gas(Some(chain_gas(&outcome)))),
+        Err(e) => JobOutcome::new(CaseStatus::Error, format!("{} backend: {e}", backend.name())),
+    }
+}
+
+/// `None` when the chain outcome matches the fixture; else the failure, or the counted skip where
+/// the backend knows it cannot judge the test.
+fn judge_chain_on_fixture(
+    backend: &dyn Backend,
+    test: &BlockchainTest,
+    outcome: &ChainOutcome,
+    prefix: &str,
+) -> Option<JobOutcome> {
+    let gas = Some(chain_gas(outcome));
+    let mismatch = check_chain(test, outcome).err()?;
+    Some(match backend.blocks_limitation(test) {
+        Some(reason) => JobOutcome::new(CaseStatus::Skipped, reason).with_gas(gas),
+        None => JobOutcome::new(CaseStatus::Fail, format!("{prefix}{mismatch}")).with_gas(gas),
+    })
+}
+
+/// The gas all executed transactions of a chain used.
+fn chain_gas(outcome: &ChainOutcome) -> u64 {
+    outcome.blocks.iter().map(|b| b.gas_used).sum()
+}
+
+/// The physical gas of a chain's transactions, where the backend reports it.
+fn chain_physical_gas(outcome: &ChainOutcome) -> Option<u64> {
+    let executions = outcome.blocks.iter().flat_map(|b| &b.txs).filter_map(|tx| match tx {
+        TxOutcome::Executed(execution) => Some(execution.physical_gas),
+        TxOutcome::Rejected { .. } => None,
+    });
+    executions.sum()
+}
+
+/// The reference against a blockchain test's fixture, then the backend under test against the
+/// reference after every transaction (outcome and whole state) and at every block's end
+/// (withdrawals credited), with the state tests' comparator and verdict rules. The test's verdict
+/// is its worst transaction's; each difference names its block and transaction.
+pub fn differential_chain_job(
+    reference: &dyn Backend,
+    under_test: &dyn Backend,
+    test: &BlockchainTest,
+) -> JobOutcome {
+    let (reference_name, under_test_name) = (reference.name(), under_test.name());
+    if let Some(reason) = reference.blocks_unsupported(test) {
+        return JobOutcome::new(CaseStatus::Skipped, reason);
+    }
+    let clock = Instant::now();
+    let expected = match reference.run_blocks(test) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            return JobOutcome::new(CaseStatus::Error, format!("{reference_name} backend: {e}")).with_verdict("error")
+        }
+    };
+    if let Some(failure) = judge_chain_on_fixture(reference, test, &expected, &format!("{reference_name}: ")) {
+        return failure;
+    }
+    let reference_time = clock.elapsed();
+    let gas = Some(chain_gas(&expected));
+    if let Some(reason) = under_test.blocks_unsupported(test) {
+        return JobOutcome::new(CaseStatus::Pass, format!("{reference_name} only: {reason}")).with_gas(gas);
+    }
+    let clock = Instant::now();
+    let got = match under_test.run_blocks(test) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            let message = format!("{under_test_name} backend: {e}");
+            return JobOutcome::new(CaseStatus::Error, message).with_gas(gas).with_verdict("error");
+        }
+    };
+    let under_test_time = clock.elapsed();
+    let clock = Instant::now();
+    let (verdict, differences) = compare_chains(&expected, &got);
+    let compare_time = clock.elapsed();
+    let status = if verdict == Verdict::Divergent { CaseStatus::Fail } else { CaseStatus::Pass };
+    let message = match differences.split_first() {
+        None => String::new(),
+        Some((first, rest)) => format!("{first} (+{} more)", rest.len()),
+    };
+    JobOutcome::new(status, message)
+        .with_gas(gas)
+        .with_gas_under_test(Some(chain_gas(&got)), chain_physical_gas(&got))
+        .with_verdict(verdict.to_string())
+        .with_diff(differences)
+        .with_timing(reference_name, reference_time)
+        .with_timing(under_test_name, under_test_time)
+        .with_timing("compare", compare_time)
+}
+
+/// Two runs of one blockchain test, compared transaction by transaction: the verdict (the worst of
+/// the transactions' and the blocks' ends') and every difference, each prefixed with where it is.
+pub fn compare_chains(reference: &ChainOutcome, under_test: &ChainOutcome) -> (Verdict, Vec<String>) {
+    let mut verdict = Verdict::Equal;
+    let mut lines = Vec::new();
+    let mut judge = |place: String, differences: Vec<Difference>| {
+        let found = ovm_compare::verdict(&differences);
+        if rank(&found) > rank(&verdict) {
+            verdict = found;
+        }
+        lines.extend(differences.iter().map(|d| format!("{place}: {d}")));
+    };
+    let state_only = |post_state: &ovm_backend::PostState| Outcome {
+        tx: TxOutcome::Rejected { kind: String::new(), detail: String::new() },
+        post_state: post_state.clone(),
+    };
+    judge("genesis".into(), ovm_compare::compare(&state_only(&reference.genesis), &state_only(&under_test.genesis)));
+    if reference.blocks.len() != under_test.blocks.len() {
+        let d = Difference {
+            field: "blocks".into(),
+            reference: reference.blocks.len().to_string(),
+            under_test: under_test.blocks.len().to_string(),
+        };
+        judge("chain".into(), vec![d]);
+    }
+    for (i, (a, b)) in reference.blocks.iter().zip(&under_test.blocks).enumerate() {
+        let txs = a.txs.iter().zip(&a.tx_states).zip(b.txs.iter().zip(&b.tx_states));
+        for (j, ((tx_a, state_a), (tx_b, state_b))) in txs.enumerate() {
+            let outcome = |tx: &TxOutcome, state: &ovm_backend::PostState| Outcome { tx: tx.clone(), post_state: state.clone() };
+            judge(format!("block {i}, transaction {j}"), ovm_compare::compare(&outcome(tx_a, state_a), &outcome(tx_b, state_b)));
+        }
+        if a.txs.len() != b.txs.len() {
+            let d = Difference {
+                field: "transactions".into(),
+                reference: a.txs.len().to_string(),
+                under_test: b.txs.len().to_string(),
+            };
+            judge(format!("block {i}"), vec![d]);
+        }
+        judge(format!("block {i}, end"), ovm_compare::compare(&state_only(&a.post_state), &state_only(&b.post_state)));
+    }
+    (verdict, lines)
+}
+
+fn rank(verdict: &Verdict) -> u8 {
+    match verdict {
+        Verdict::Equal => 0,
+        Verdict::Explained(_) => 1,
+        Verdict::Divergent => 2,
+    }
+}
+
+/// The blockchain test of a case, or the skip its loader gave.
+pub fn chain_test(case: &BlockchainCase) -> Result<&BlockchainTest, JobOutcome> {
+    case.test.as_ref().map_err(|skip| JobOutcome::new(CaseStatus::Skipped, skip.reason.clone()))
 }

@@ -64,7 +64,8 @@ pub fn config() -> CfgEnv {
     cfg
 }
 
-/// Builds the layer-2 EVM over `db` for a block with the given number (BLOCKHASH is physical).
+/// Builds the layer-2 EVM over `db` for a physical block with the layer-2 block's number (BLOCKHASH
+/// is the EM's: it answers from the block hashes the sequencer recorded).
 pub fn build<I>(db: L2Db, number: U256, inspector: I) -> L2Evm<I> {
     let mut block =
         BlockEnv { number, gas_limit: u64::MAX, prevrandao: Some(Default::default()), ..BlockEnv::default() };

@@ -9,6 +9,7 @@
 //! directly only to deploy the EM and the genesis code contracts; everything else goes through
 //! the EM's entry points, as a sequencer would.
 
+mod blocks;
 mod evm;
 mod profile;
 mod receipt;
@@ -31,7 +32,7 @@ use revm::{
     state::{AccountInfo, Bytecode},
     Inspector,
 };
-use std::sync::OnceLock;
+use std::{collections::BTreeMap, sync::OnceLock};
 
 /// Physical gas for one layer-2 transaction, whatever its native gas limit. The gas meter bounds the
 /// work (it stops a frame where native gas runs out), halts give their unused physical gas back, and
@@ -53,8 +54,20 @@ impl Backend for L2Backend {
     }
 
     fn unsupported(&self, _case: &Case, setup: &Setup) -> Option<String> {
-        (setup.spec != revm::primitives::hardfork::SpecId::CANCUN).then(|| "the layer-2 EVM implements Cancun".into())
+        cancun_only(setup.spec)
     }
+
+    fn run_blocks(&self, test: &ovm_fixture::BlockchainTest) -> Result<ovm_backend::ChainOutcome, BackendError> {
+        self.run_chain(test, None::<&mut revm::inspector::NoOpInspector>)
+    }
+
+    fn blocks_unsupported(&self, test: &ovm_fixture::BlockchainTest) -> Option<String> {
+        cancun_only(test.spec)
+    }
+}
+
+fn cancun_only(spec: revm::primitives::hardfork::SpecId) -> Option<String> {
+    (spec != revm::primitives::hardfork::SpecId::CANCUN).then(|| "the layer-2 EVM implements Cancun".into())
 }
 
 impl L2Backend {
@@ -80,6 +93,17 @@ impl L2Backend {
                 .map_err(|e| BackendError(format!("cannot write the trace: {e}")))?;
         }
         Ok(outcome)
+    }
+
+    /// Runs a blockchain test writing the EIP-3155 trace of every transaction, one after another, in
+    /// original instructions (see [`Eip3155Tracer`]) to `out`.
+    pub fn run_blocks_traced(
+        &self,
+        test: &ovm_fixture::BlockchainTest,
+        out: impl std::io::Write,
+    ) -> Result<ovm_backend::ChainOutcome, BackendError> {
+        let mut tracer = Eip3155Tracer::new(out);
+        self.run_chain(test, Some(&mut tracer))
     }
 
     /// Runs a case writing every physical step of transpiled code (see [`PhysicalTracer`]) to `out`.
@@ -111,18 +135,11 @@ impl L2Backend {
         I: Inspector<evm::L2Context>,
     {
         let mut chain = Chain::genesis(case, setup)?;
-        let tx = match sequencer::admit(setup) {
-            Ok(tx) => tx,
-            Err(rejection) => {
-                let post_state = chain.dump()?;
-                return Ok((Outcome { tx: rejection, post_state }, None));
-            }
-        };
-        let request = tx.encode();
-        let hashes = signed_transaction(case, setup)
-            .map(|signed| TxHashes { original: keccak256(&signed), internal: keccak256(&request) });
-        let run = chain.call(request, PHYSICAL_GAS, inspector)?;
-        let tx = chain.transaction_outcome(run, tx.is_create)?;
+        let (tx, request) = chain.transact(setup, inspector)?;
+        let hashes = request.and_then(|request| {
+            let signed = signed_transaction(case, setup)?;
+            Some(TxHashes { original: keccak256(&signed), internal: keccak256(&request) })
+        });
         let post_state = chain.dump()?;
         Ok((Outcome { tx, post_state }, hashes))
     }
@@ -145,6 +162,12 @@ fn genesis_code_address(account: Address) -> Address {
     let mut preimage = b"ovm.genesis.code".to_vec();
     preimage.extend_from_slice(account.as_slice());
     Address::from_slice(&keccak256(preimage)[12..])
+}
+
+/// The block hash a state test's environment gives number `n` (revm's `EmptyDB`, as ethereum/tests
+/// fill them): keccak256 of the number in decimal.
+fn state_test_block_hash(n: u64) -> B256 {
+    keccak256(n.to_string().as_bytes())
 }
 
 /// One layer-2 chain: the physical state and the block it runs in.
@@ -190,11 +213,28 @@ impl Chain {
         db
     }
 
+    /// A state test's genesis: its pre-state, and the hashes of the blocks before its block.
     fn fresh_genesis(case: &Case, setup: &Setup) -> Result<Self, BackendError> {
+        // In address order, so that the EM lists accounts (and spends physical gas) the same way on
+        // every run.
+        let pre: BTreeMap<_, _> = case.unit.test.pre.iter().collect();
+        let mut chain = Self::from_pre(pre, setup.block.number)?;
+        let number = setup.block.number.saturating_to::<u64>();
+        let window = number.saturating_sub(ovm_fixture::BLOCKHASH_WINDOW)..number;
+        chain.record_block_hashes(window.map(|n| (n, state_test_block_hash(n))))?;
+        Ok(chain)
+    }
+
+    /// The chain whose genesis is `pre`, every account's code transpiled.
+    fn from_pre<'a>(
+        pre: impl IntoIterator<Item = (&'a Address, &'a ovm_fixture::AccountInfo), IntoIter: ExactSizeIterator>,
+        number: U256,
+    ) -> Result<Self, BackendError> {
+        let pre = pre.into_iter();
         let mut db = Self::em_only();
         let mut request = vec![em::OP_GENESIS];
-        push_word(&mut request, U256::from(case.unit.test.pre.len()));
-        for (address, account) in &case.unit.test.pre {
+        push_word(&mut request, U256::from(pre.len()));
+        for (address, account) in pre {
             let phys = if account.code.is_empty() {
                 Address::ZERO
             } else {
@@ -223,12 +263,46 @@ impl Chain {
                 push_word(&mut request, *value);
             }
         }
-        let mut chain = Self { db: Some(db), number: setup.block.number };
-        let run = chain.call(request.into(), 1 << 40, None::<revm::inspector::NoOpInspector>)?;
-        if !run.result.is_success() {
-            return Err(BackendError(format!("the EM refused the genesis: {:?}", run.result)));
-        }
+        let mut chain = Self { db: Some(db), number };
+        chain.system_request(request.into(), "genesis")?;
         Ok(chain)
+    }
+
+    /// A sequencer request that changes the chain's state outside any transaction, which must succeed.
+    fn system_request(&mut self, request: Bytes, what: &str) -> Result<PhysicalRun, BackendError> {
+        let run = self.call(request, 1 << 40, None::<revm::inspector::NoOpInspector>)?;
+        if !run.result.is_success() {
+            return Err(BackendError(format!("the EM refused the {what}: {:?}", run.result)));
+        }
+        Ok(run)
+    }
+
+    /// Records block hashes, which BLOCKHASH answers from.
+    fn record_block_hashes(&mut self, hashes: impl IntoIterator<Item = (u64, B256)>) -> Result<(), BackendError> {
+        let mut words = Vec::new();
+        for (number, hash) in hashes {
+            words.push(U256::from(number));
+            words.push(U256::from_be_bytes(hash.0));
+        }
+        let mut request = vec![em::OP_BLOCK_HASHES];
+        push_word(&mut request, U256::from(words.len() / 2));
+        words.iter().for_each(|w| push_word(&mut request, *w));
+        self.system_request(request.into(), "block hashes").map(drop)
+    }
+
+    /// A transaction: admitted by the sequencer (or its rejection), then run by the EM under
+    /// `inspector`. Also returns the EM request it became, if it was admitted.
+    fn transact<I>(&mut self, setup: &Setup, inspector: Option<I>) -> Result<(TxOutcome, Option<Bytes>), BackendError>
+    where
+        I: Inspector<evm::L2Context>,
+    {
+        let tx = match sequencer::admit(setup) {
+            Ok(tx) => tx,
+            Err(rejection) => return Ok((rejection, None)),
+        };
+        let request = tx.encode();
+        let run = self.call(request.clone(), PHYSICAL_GAS, inspector)?;
+        Ok((self.transaction_outcome(run, tx.is_create)?, Some(request)))
     }
 
     /// One sequencer transaction, committed, watched by `inspector` if there is one.
@@ -324,8 +398,12 @@ impl Chain {
                     storage.insert(key, value);
                 }
             }
-            if exists {
-                let code = self.original_code(phys);
+            // Every account and key the EM ever recorded is read back: one that does not exist must
+            // have nothing left, storage included (an incarnation a destruction failed to bump), or it
+            // shows up in the post-state, where the comparator sees it.
+            let code = self.original_code(phys);
+            let leftover = balance != U256::ZERO || nonce != 0 || !code.is_empty() || !storage.is_empty();
+            if exists || leftover {
                 post_state.insert(address, AccountState { balance, nonce, code, storage });
             }
         }
@@ -591,6 +669,9 @@ mod isolation {
             em::OP_GENESIS,
             em::OP_TRANSACTION,
             em::OP_DUMP,
+            em::OP_BLOCK_HASHES,
+            em::OP_SYSTEM_CALL,
+            em::OP_CREDIT,
             em::OP_INNER_CALL,
             em::OP_INNER_CREATE,
             em::OP_INNER_DEPLOY,

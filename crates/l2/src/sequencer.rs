@@ -10,7 +10,7 @@
 //! a transaction nonce of 2^64 - 1 (EIP-2681). The EM then checks what needs layer-2 state, in
 //! order: intrinsic gas, sender code (EIP-3607), nonce, the required balance (overflow first).
 
-use alloy_primitives::{Bytes, B256, U256};
+use alloy_primitives::{Address, Bytes, B256, U256};
 use ovm_backend::TxOutcome;
 use ovm_fixture::Setup;
 use ovm_transpiler::layout::em;
@@ -53,6 +53,11 @@ impl TxRequest {
     /// `OP_TRANSACTION || the TX_WORDS words || blob hashes || access-list addresses || access-list
     /// (address, key) pairs || data`, each word at its named index.
     pub fn encode(&self) -> Bytes {
+        self.encode_as(em::OP_TRANSACTION)
+    }
+
+    /// The request under another op that reads the same words (`OP_SYSTEM_CALL`).
+    fn encode_as(&self, op: u8) -> Bytes {
         let mut words = [U256::ZERO; em::TX_WORDS];
         words[em::TX_SENDER] = self.sender;
         words[em::TX_TO] = self.to;
@@ -75,7 +80,7 @@ impl TxRequest {
         words[em::TX_BLOB_BASE_FEE] = self.blob_base_fee;
         words[em::TX_BLOB_COUNT] = U256::from(self.blob_hashes.len());
         words[em::TX_BALANCE_OVERFLOWS] = U256::from(self.required_balance_overflows as u8);
-        let mut out = vec![em::OP_TRANSACTION];
+        let mut out = vec![op];
         for word in &words {
             out.extend_from_slice(&word.to_be_bytes::<32>());
         }
@@ -112,6 +117,37 @@ pub fn rejection(code: u64) -> TxOutcome {
         _ => "UNKNOWN",
     };
     reject(kind, format!("rejected by the ExecutionManager (code {code})"))
+}
+
+/// A system call of the layer-2 chain in a block (EIP-4788's beacon-roots update), as the EM's
+/// `OP_SYSTEM_CALL` request: from revm's system address to `target` with `data` and revm's system-call
+/// gas limit, no fees, the block's context.
+pub fn system_call(setup: &Setup, target: Address, data: Bytes) -> Bytes {
+    let block = &setup.block;
+    TxRequest {
+        sender: U256::from_be_slice(revm::handler::SYSTEM_ADDRESS.as_slice()),
+        to: U256::from_be_slice(target.as_slice()),
+        is_create: false,
+        value: U256::ZERO,
+        gas_limit: U256::from(revm::handler::system_call::SYSTEM_CALL_GAS_LIMIT),
+        effective_gas_price: U256::ZERO,
+        required_balance: U256::ZERO,
+        upfront_charge: U256::ZERO,
+        nonce: U256::ZERO,
+        coinbase: U256::from_be_slice(block.beneficiary.as_slice()),
+        timestamp: block.timestamp,
+        number: block.number,
+        prevrandao: block.prevrandao.map_or(U256::ZERO, |r| U256::from_be_bytes(r.0)),
+        block_gas_limit: U256::from(block.gas_limit),
+        chain_id: U256::from(setup.cfg.chain_id),
+        base_fee: U256::from(block.basefee),
+        blob_base_fee: U256::from(setup.blob_gas_price()),
+        required_balance_overflows: false,
+        blob_hashes: Vec::new(),
+        access_list: Vec::new(),
+        data,
+    }
+    .encode_as(em::OP_SYSTEM_CALL)
 }
 
 /// The sequencer's checks, in the EVM's order; the transaction as the EM's request if they pass.

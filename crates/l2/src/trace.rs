@@ -28,7 +28,7 @@ use revm::{
     interpreter::{
         interpreter::EthInterpreter,
         interpreter_types::{InputsTr, Jumps, MemoryTr},
-        Interpreter,
+        CallInputs, CallOutcome, Interpreter,
     },
     primitives::U256,
     Inspector,
@@ -197,6 +197,15 @@ impl<CTX: ContextTr, W: Write> Inspector<CTX> for Eip3155Tracer<W> {
         let line = Line { json, depth: self.frames.len(), gas, static_cost: min_gas(op) };
         self.write_pending(Some(&line));
         self.pending = Some(line);
+    }
+
+    fn call_end(&mut self, context: &mut CTX, _: &CallInputs, _: &mut CallOutcome) {
+        // The sequencer's call ended, and with it the transaction: its last line has no next line
+        // (the next transaction's first one follows in a blockchain test's trace).
+        if context.journal().depth() == 0 {
+            self.write_pending(None);
+            self.frames.clear();
+        }
     }
 }
 

@@ -11,12 +11,11 @@
 
 pub mod blocks;
 
-pub use blocks::{check_chain, BlockOutcome, ChainMismatch, ChainOutcome};
-
 use ovm_backend::{
-    eip3155_summary, AccountState, Backend, BackendError, Execution, GasFacts, Outcome, PostState, Status, TxOutcome,
+    eip3155_summary, AccountState, Backend, BackendError, ChainOutcome, Execution, GasFacts, Outcome, PostState, Status,
+    TxOutcome,
 };
-use ovm_fixture::{Case, Setup};
+use ovm_fixture::{BlockchainTest, Case, Setup};
 use revm::{
     context::result::{EVMError, ExecutionResult, HaltReason, InvalidTransaction, Output, SuccessReason},
     context_interface::result::InvalidHeader,
@@ -67,6 +66,18 @@ impl Backend for NativeBackend {
         let result = evm.transact_commit(tx);
         drop(evm);
         Ok(Outcome { tx: tx_outcome(result)?, post_state: post_state(&state.cache) })
+    }
+
+    fn run_blocks(&self, test: &BlockchainTest) -> Result<ChainOutcome, BackendError> {
+        self.run_blocks_plain(test)
+    }
+
+    fn blocks_unsupported(&self, test: &BlockchainTest) -> Option<String> {
+        self.invalid_blocks(test)
+    }
+
+    fn blocks_limitation(&self, test: &BlockchainTest) -> Option<String> {
+        self.eip7610_in_blocks(test)
     }
 
     fn gas_facts(&self, case: &Case, setup: &Setup) -> Option<GasFacts> {

@@ -4,7 +4,8 @@
 
 use ovm_backend::TxOutcome;
 use ovm_fixture::{load_blockchain_file, BlockchainTest};
-use ovm_native::{check_chain, ChainMismatch, NativeBackend};
+use ovm_backend::{check_chain, ChainMismatch};
+use ovm_native::NativeBackend;
 use revm::primitives::{Address, B256, U256};
 use std::{
     collections::BTreeMap,

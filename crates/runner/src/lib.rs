@@ -15,8 +15,8 @@ mod vectors;
 
 pub use progress::Progress;
 pub use results::{
-    new_run_id, status_word, CaseRecord, CaseStatus, JobOutcome, Report, RunInfo, Totals, MAX_DIFF_LINES,
-    SCHEMA_VERSION,
+    new_run_id, status_word, CaseKind, CaseRecord, CaseStatus, JobOutcome, KindTotals, Report, RunInfo, Totals,
+    MAX_DIFF_LINES, SCHEMA_VERSION,
 };
-pub use run::{load, parse_shard, run_cases, Loaded, Selection};
-pub use vectors::{resolve, state_test_files, Origin, Vectors, PINNED_COMMIT, VECTORS_ENV};
+pub use run::{load, parse_shard, run_all, Loaded, Selection, Task};
+pub use vectors::{resolve, vector_files, Origin, Vectors, PINNED_COMMIT, VECTORS_ENV};

@@ -1,7 +1,7 @@
 //! Per-case records, the run report (`results.json`, `junit.xml`) and the summary table.
 //! The schema of `results.json` is documented in `docs/results-schema.md`; keep the two in step.
 
-use ovm_fixture::{Case, FileError, Indexes};
+use ovm_fixture::{BlockchainCase, Case, FileError, Indexes};
 use serde::Serialize;
 use std::{
     collections::BTreeMap,
@@ -12,7 +12,7 @@ use std::{
 };
 
 /// Bumped whenever a field of `results.json` changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -97,14 +97,40 @@ impl JobOutcome {
     }
 }
 
+/// What a case is: one transaction of a state test, or a whole blockchain test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CaseKind {
+    State,
+    Blockchain,
+}
+
+impl CaseKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            CaseKind::State => "state tests",
+            CaseKind::Blockchain => "blockchain tests",
+        }
+    }
+}
+
 /// One case's result.
 #[derive(Clone, Debug, Serialize)]
 pub struct CaseRecord {
     pub id: String,
+    pub kind: CaseKind,
     pub file: String,
     pub test: String,
+    /// The fork (a blockchain test's network).
     pub fork: String,
-    pub indexes: Indexes,
+    /// A state-test case's indexes into the transaction's data, gas and value lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indexes: Option<Indexes>,
+    /// A blockchain test's blocks and transactions, when it could be decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transactions: Option<usize>,
     pub status: CaseStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<String>,
@@ -130,12 +156,56 @@ pub struct CaseRecord {
 
 impl CaseRecord {
     pub fn new(case: &Case, outcome: JobOutcome, elapsed: Duration) -> Self {
+        Self::with(
+            CaseKind::State,
+            &case.id.0,
+            &case.file,
+            &case.test_name,
+            &case.fork,
+            Some(case.indexes),
+            outcome,
+            elapsed,
+        )
+    }
+
+    pub fn of_chain(case: &BlockchainCase, outcome: JobOutcome, elapsed: Duration) -> Self {
+        let mut record = Self::with(
+            CaseKind::Blockchain,
+            &case.id.0,
+            &case.file,
+            &case.test_name,
+            &case.network,
+            None,
+            outcome,
+            elapsed,
+        );
+        if let Ok(test) = &case.test {
+            record.blocks = Some(test.blocks.len());
+            record.transactions = Some(test.transaction_count());
+        }
+        record
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn with(
+        kind: CaseKind,
+        id: &str,
+        file: &str,
+        test: &str,
+        fork: &str,
+        indexes: Option<Indexes>,
+        outcome: JobOutcome,
+        elapsed: Duration,
+    ) -> Self {
         Self {
-            id: case.id.0.clone(),
-            file: case.file.to_string(),
-            test: case.test_name.to_string(),
-            fork: case.fork.to_string(),
-            indexes: case.indexes,
+            id: id.to_owned(),
+            kind,
+            file: file.to_owned(),
+            test: test.to_owned(),
+            fork: fork.to_owned(),
+            indexes,
+            blocks: None,
+            transactions: None,
             status: outcome.status,
             verdict: outcome.verdict,
             message: outcome.message,
@@ -212,9 +282,19 @@ pub struct Report {
     /// Verdict -> number of cases, when the job gives verdicts.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub verdicts: BTreeMap<String, usize>,
+    /// The same counts for each kind of case that the run had.
+    pub kinds: BTreeMap<CaseKind, KindTotals>,
     pub file_errors: Vec<FileError>,
     /// Sorted by id.
     pub cases: Vec<CaseRecord>,
+}
+
+/// Totals and verdict counts of one kind of case.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct KindTotals {
+    pub totals: Totals,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub verdicts: BTreeMap<String, usize>,
 }
 
 const VERDICTS_HEADER: &str = "verdicts by folder";
@@ -225,8 +305,14 @@ impl Report {
         let mut totals = Totals { file_errors: file_errors.len(), ..Totals::default() };
         let mut skipped = BTreeMap::new();
         let mut verdicts = BTreeMap::new();
+        let mut kinds: BTreeMap<CaseKind, KindTotals> = BTreeMap::new();
         for case in &cases {
             totals.add(case.status);
+            let kind = kinds.entry(case.kind).or_default();
+            kind.totals.add(case.status);
+            if let Some(verdict) = &case.verdict {
+                *kind.verdicts.entry(verdict.clone()).or_default() += 1;
+            }
             if case.status == CaseStatus::Skipped {
                 *skipped.entry(case.message.clone()).or_default() += 1;
             }
@@ -234,7 +320,7 @@ impl Report {
                 *verdicts.entry(verdict.clone()).or_default() += 1;
             }
         }
-        Self { schema_version: SCHEMA_VERSION, run, totals, skipped, verdicts, file_errors, cases }
+        Self { schema_version: SCHEMA_VERSION, run, totals, skipped, verdicts, kinds, file_errors, cases }
     }
 
     /// Per-folder counts, then totals, skip reasons, file errors and the failing cases (at most
@@ -274,6 +360,12 @@ impl Report {
             row(folder, totals);
         }
         row("TOTAL", &self.totals);
+        // Both kinds ran: their totals too.
+        if self.kinds.len() > 1 {
+            for (kind, totals) in &self.kinds {
+                row(kind.name(), &totals.totals);
+            }
+        }
         out.push_str(&self.verdict_table(width, by_folder));
         for (reason, count) in &self.skipped {
             let _ = writeln!(out, "skipped {count} case(s): {reason}");
@@ -320,6 +412,11 @@ impl Report {
             row(folder, &|label| counts.get(label).copied().unwrap_or(0));
         }
         row("TOTAL", &|label| self.verdicts.get(label).copied().unwrap_or(0));
+        if self.kinds.len() > 1 {
+            for (kind, totals) in &self.kinds {
+                row(kind.name(), &|label| totals.verdicts.get(label).copied().unwrap_or(0));
+            }
+        }
         out
     }
 

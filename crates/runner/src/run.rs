@@ -4,7 +4,7 @@ use crate::{
     progress::Progress,
     results::{CaseRecord, CaseStatus, JobOutcome},
 };
-use ovm_fixture::{load_file, Case, CaseProblem, FileError};
+use ovm_fixture::{load_vector_file, BlockchainCase, BlockchainTest, Case, CaseProblem, FileError, Setup, VectorFile};
 use rayon::prelude::*;
 use std::{
     cell::RefCell,
@@ -40,12 +40,11 @@ impl Selection {
             && (self.filters.is_empty() || self.filters.iter().any(|f| error.file.contains(f.as_str())))
     }
 
-    fn keeps(&self, case: &Case) -> bool {
-        if let Some(id) = &self.case_id {
-            return case.id.0 == *id;
+    fn keeps(&self, id: &str, file: &str) -> bool {
+        if let Some(wanted) = &self.case_id {
+            return id == wanted;
         }
-        self.filters.is_empty()
-            || self.filters.iter().any(|f| case.file.contains(f.as_str()) || case.id.0.contains(f.as_str()))
+        self.filters.is_empty() || self.filters.iter().any(|f| file.contains(f.as_str()) || id.contains(f.as_str()))
     }
 }
 
@@ -60,83 +59,117 @@ pub fn parse_shard(text: &str) -> Result<(usize, usize), String> {
     Ok((k, n))
 }
 
-/// The loaded, selected cases of a vectors folder.
+/// The loaded, selected cases of a vectors folder: state-test cases and blockchain tests, each in id
+/// order.
 pub struct Loaded {
     pub cases: Vec<Case>,
+    pub chains: Vec<BlockchainCase>,
     pub file_errors: Vec<FileError>,
     pub files: usize,
 }
 
-/// Loads every file in parallel, then keeps the selected cases, in id order.
+impl Loaded {
+    /// How many cases of both kinds were selected.
+    pub fn len(&self) -> usize {
+        self.cases.len() + self.chains.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Loads every file in parallel, then keeps the selected cases, in id order. A shard takes every
+/// n-th case of both kinds together, in id order.
 pub fn load(files: &[(PathBuf, String)], selection: &Selection) -> Loaded {
     let files: Vec<_> = files.iter().filter(|(_, name)| selection.keeps_file(name)).collect();
     let loaded: Vec<_> = files.par_iter().map(|(path, name)| guarded_load(path, name)).collect();
     let mut cases = Vec::new();
+    let mut chains = Vec::new();
     let mut file_errors = Vec::new();
     for file in loaded {
-        cases.extend(file.cases.into_iter().filter(|c| selection.keeps(c)));
+        cases.extend(file.cases.into_iter().filter(|c| selection.keeps(&c.id.0, &c.file)));
+        chains.extend(file.chains.into_iter().filter(|c| selection.keeps(&c.id.0, &c.file)));
         file_errors.extend(file.errors);
     }
     cases.sort_by(|a, b| a.id.cmp(&b.id));
+    chains.sort_by(|a, b| a.id.cmp(&b.id));
     if let Some((k, n)) = selection.shard {
-        cases = cases.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, c)| c).collect();
+        let mut ids: Vec<&str> = cases.iter().map(|c| c.id.0.as_str()).chain(chains.iter().map(|c| c.id.0.as_str())).collect();
+        ids.sort_unstable();
+        let kept: std::collections::HashSet<String> =
+            ids.iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, id)| (*id).to_owned()).collect();
+        cases.retain(|c| kept.contains(&c.id.0));
+        chains.retain(|c| kept.contains(&c.id.0));
     }
     file_errors.retain(|e| selection.keeps_file_error(e));
-    Loaded { cases, file_errors, files: files.len() }
+    Loaded { cases, chains, file_errors, files: files.len() }
 }
 
-fn guarded_load(path: &std::path::Path, name: &str) -> ovm_fixture::FileCases {
-    match catch(|| load_file(path, name)) {
-        Ok(cases) => cases,
-        Err(panic) => ovm_fixture::FileCases {
-            cases: vec![],
-            errors: vec![FileError {
-                file: name.to_owned(),
-                test_name: None,
-                field: None,
-                message: format!("loader panicked: {panic}"),
-            }],
-        },
-    }
+fn guarded_load(path: &std::path::Path, name: &str) -> VectorFile {
+    catch(|| load_vector_file(path, name)).unwrap_or_else(|panic| VectorFile {
+        errors: vec![FileError {
+            file: name.to_owned(),
+            test_name: None,
+            field: None,
+            message: format!("loader panicked: {panic}"),
+        }],
+        ..VectorFile::default()
+    })
 }
 
-/// Runs `job` on every case in parallel. Skipped and invalid cases are recorded without running.
-/// A panic inside `job` becomes an `error` record. With a `budget` (an opt-in hang detector), a case
-/// slower than it becomes an `error` record too; without one, a slow case keeps its verdict and its
-/// time is recorded, so that the same inputs give the same verdicts on any machine.
-pub fn run_cases<J>(cases: &[Case], budget: Option<Duration>, progress: &Progress, job: J) -> Vec<CaseRecord>
+/// One runnable case, of either kind.
+#[derive(Clone, Copy)]
+pub enum Task<'a> {
+    /// A state-test case and its environment.
+    State(&'a Case, &'a Setup),
+    /// A blockchain test.
+    Chain(&'a BlockchainCase, &'a BlockchainTest),
+}
+
+/// Runs `job` on every case of both kinds, in one parallel run. Skipped and invalid cases are
+/// recorded without running. A panic inside `job` becomes an `error` record. With a `budget` (an
+/// opt-in hang detector), a case slower than it becomes an `error` record too; without one, a slow
+/// case keeps its verdict and its time is recorded, so that the same inputs give the same verdicts
+/// on any machine.
+pub fn run_all<J>(loaded: &Loaded, budget: Option<Duration>, progress: &Progress, job: J) -> Vec<CaseRecord>
 where
-    J: Fn(&Case, &ovm_fixture::Setup) -> JobOutcome + Sync,
+    J: Fn(Task<'_>) -> JobOutcome + Sync,
 {
-    cases
-        .par_iter()
-        .map(|case| {
-            let record = run_one(case, budget, &job);
-            progress.advance(&record);
-            record
-        })
-        .collect()
-}
-
-fn run_one<J>(case: &Case, budget: Option<Duration>, job: &J) -> CaseRecord
-where
-    J: Fn(&Case, &ovm_fixture::Setup) -> JobOutcome,
-{
-    let setup = match &case.setup {
-        Ok(setup) => setup,
-        Err(CaseProblem::Skipped(skip)) => {
-            return CaseRecord::new(case, JobOutcome::new(CaseStatus::Skipped, skip.reason.clone()), Duration::ZERO)
-        }
-        Err(CaseProblem::Invalid(e)) => {
-            return CaseRecord::new(
-                case,
-                JobOutcome::new(CaseStatus::Error, format!("bad fixture: {e}")),
-                Duration::ZERO,
-            )
-        }
+    let record = |record: CaseRecord| {
+        progress.advance(&record);
+        record
     };
+    // Blockchain tests first: they are the longest, so the run does not end waiting on one of them.
+    let chains = loaded.chains.par_iter().map(|case| {
+        let new = |outcome, elapsed| CaseRecord::of_chain(case, outcome, elapsed);
+        record(match &case.test {
+            Ok(test) => run_one(budget, || job(Task::Chain(case, test)), new),
+            Err(skip) => new(JobOutcome::new(CaseStatus::Skipped, skip.reason.clone()), Duration::ZERO),
+        })
+    });
+    let cases = loaded.cases.par_iter().map(|case| {
+        let new = |outcome, elapsed| CaseRecord::new(case, outcome, elapsed);
+        record(match &case.setup {
+            Ok(setup) => run_one(budget, || job(Task::State(case, setup)), new),
+            Err(CaseProblem::Skipped(skip)) => {
+                new(JobOutcome::new(CaseStatus::Skipped, skip.reason.clone()), Duration::ZERO)
+            }
+            Err(CaseProblem::Invalid(e)) => {
+                new(JobOutcome::new(CaseStatus::Error, format!("bad fixture: {e}")), Duration::ZERO)
+            }
+        })
+    });
+    chains.chain(cases).collect()
+}
+
+fn run_one(
+    budget: Option<Duration>,
+    job: impl FnOnce() -> JobOutcome,
+    record: impl Fn(JobOutcome, Duration) -> CaseRecord,
+) -> CaseRecord {
     let start = Instant::now();
-    let result = catch(|| job(case, setup));
+    let result = catch(job);
     let elapsed = start.elapsed();
     match result {
         Ok(_) if budget.is_some_and(|budget| elapsed > budget) => {
@@ -145,10 +178,10 @@ where
                 budget.unwrap_or_default().as_secs_f64(),
                 elapsed.as_secs_f64()
             );
-            CaseRecord::new(case, JobOutcome::new(CaseStatus::Error, message), elapsed)
+            record(JobOutcome::new(CaseStatus::Error, message), elapsed)
         }
-        Ok(outcome) => CaseRecord::new(case, outcome, elapsed),
-        Err(panic) => CaseRecord::new(case, JobOutcome::new(CaseStatus::Error, format!("panicked: {panic}")), elapsed),
+        Ok(outcome) => record(outcome, elapsed),
+        Err(panic) => record(JobOutcome::new(CaseStatus::Error, format!("panicked: {panic}")), elapsed),
     }
 }
 

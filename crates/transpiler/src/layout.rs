@@ -67,6 +67,12 @@ pub mod em {
     pub const OP_GENESIS: u8 = 0xf0;
     pub const OP_TRANSACTION: u8 = 0xf1;
     pub const OP_DUMP: u8 = 0xf2;
+    /// `count || (number, hash)*`: block hashes of the layer-2 chain, which BLOCKHASH answers from.
+    pub const OP_BLOCK_HASHES: u8 = 0xf3;
+    /// A system call (EIP-4788's beacon-roots update): the transaction request's words, no fees.
+    pub const OP_SYSTEM_CALL: u8 = 0xf4;
+    /// `count || (address, amount)*`: withdrawals credited to the ledger (EIP-4895).
+    pub const OP_CREDIT: u8 = 0xf5;
 
     /// Words of the transaction request (`OP_TRANSACTION`), by index; the blob hashes, the access
     /// list's addresses, its (address, key) pairs, then the data, follow the `TX_WORDS` words.
