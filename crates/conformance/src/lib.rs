@@ -18,7 +18,7 @@ pub use baseline::Baseline;
 
 use ovm_backend::{check_chain, check_fixture, Backend, ChainOutcome, Outcome, TxOutcome};
 use ovm_compare::{Difference, Verdict};
-use ovm_fixture::{BlockchainCase, BlockchainTest, Case, Setup};
+use ovm_fixture::{BlockchainTest, Case, Setup};
 use ovm_runner::{CaseStatus, JobOutcome};
 use std::time::Instant;
 
@@ -260,9 +260,4 @@ fn rank(verdict: &Verdict) -> u8 {
         Verdict::Explained(_) => 1,
         Verdict::Divergent => 2,
     }
-}
-
-/// The blockchain test of a case, or the skip its loader gave.
-pub fn chain_test(case: &BlockchainCase) -> Result<&BlockchainTest, JobOutcome> {
-    case.test.as_ref().map_err(|skip| JobOutcome::new(CaseStatus::Skipped, skip.reason.clone()))
 }

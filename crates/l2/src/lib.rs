@@ -448,6 +448,56 @@ fn halt_name(result: InstructionResult) -> String {
 }
 
 #[cfg(test)]
+mod leftovers {
+    //! The dump reads back every account and key the EM ever recorded: an account that does not
+    //! exist but still has something (storage an incarnation bump should have hidden, a balance)
+    //! is in the post-state, where the comparator sees it.
+    use super::*;
+
+    const HOLDER: Address = Address::repeat_byte(0x33);
+
+    /// A chain whose genesis has HOLDER with a balance and two slots.
+    fn chain() -> Chain {
+        let mut storage = std::collections::HashMap::default();
+        storage.insert(U256::from(1), U256::from(0xaa));
+        storage.insert(U256::from(2), U256::from(0xbb));
+        let account = ovm_fixture::AccountInfo { balance: U256::from(7), code: Bytes::new(), nonce: 0, storage };
+        Chain::from_pre([(&HOLDER, &account)], U256::from(1)).unwrap()
+    }
+
+    /// Sets one of HOLDER's EM fields directly in the EM's physical storage, as a broken EM would.
+    fn poke(chain: &mut Chain, field: u64, value: U256) {
+        let base = U256::from_be_bytes(keccak256(HOLDER.into_word()).0);
+        let db = chain.db.as_mut().unwrap();
+        db.insert_account_storage(EM, base + U256::from(field), value).unwrap();
+    }
+
+    const A_BALANCE: u64 = 1;
+    const A_EXISTS: u64 = 3;
+
+    #[test]
+    fn an_existing_account_is_read_back_whole() {
+        let state = chain().dump().unwrap();
+        assert_eq!(state[&HOLDER].storage.len(), 2);
+        assert_eq!(state[&HOLDER].balance, U256::from(7));
+    }
+
+    #[test]
+    fn a_non_existent_account_with_live_storage_is_in_the_post_state() {
+        let mut chain = chain();
+        // "Destroyed" without clearing anything: balance and storage are left over.
+        poke(&mut chain, A_EXISTS, U256::ZERO);
+        let state = chain.dump().unwrap();
+        assert_eq!(state[&HOLDER].storage.len(), 2, "the leftover storage is visible");
+        // Storage alone is enough.
+        poke(&mut chain, A_BALANCE, U256::ZERO);
+        let state = chain.dump().unwrap();
+        assert_eq!(state[&HOLDER].balance, U256::ZERO);
+        assert_eq!(state[&HOLDER].storage.len(), 2, "the leftover storage is visible");
+    }
+}
+
+#[cfg(test)]
 mod isolation {
     //! The ExecutionManager never lets anyone act as anyone else. Each spec makes its requests while
     //! an OVM frame is active (so the EM's "no frame" check cannot answer for the caller check), next

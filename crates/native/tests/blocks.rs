@@ -2,7 +2,7 @@
 //! (each block's state root and gas used, the final post-state), or is skipped with a reason taken
 //! from its content or its execution.
 
-use ovm_backend::TxOutcome;
+use ovm_backend::{Backend, ChainOutcome, TxOutcome};
 use ovm_fixture::{load_blockchain_file, BlockchainTest};
 use ovm_backend::{check_chain, ChainMismatch};
 use ovm_native::NativeBackend;
@@ -190,7 +190,7 @@ fn withdrawals_are_credited_in_wei_at_the_end_of_their_block() {
     let with = NativeBackend.run_blocks(&test).unwrap();
     test.blocks[0].withdrawals.clear();
     let without = NativeBackend.run_blocks(&test).unwrap();
-    let balance = |o: &ovm_native::ChainOutcome| o.blocks[0].post_state.get(&withdrawal.address).map(|a| a.balance);
+    let balance = |o: &ChainOutcome| o.blocks[0].post_state.get(&withdrawal.address).map(|a| a.balance);
     assert_eq!(balance(&with).unwrap() - balance(&without).unwrap_or_default(), withdrawal.amount_wei());
 }
 
