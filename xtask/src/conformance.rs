@@ -81,7 +81,12 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         println!("vectors: {}", vectors.root.display());
     }
     let started = Instant::now();
-    let files = ovm_runner::state_test_files(&vectors.root);
+    let mut files = ovm_runner::state_test_files(&vectors.root);
+    if vectors.origin == Origin::Embedded {
+        // The project's own vectors hold blockchain tests too (vectors/blocks), which are not state
+        // tests: `cargo xtask fill` checks them.
+        files.retain(|(path, _)| !crate::fill_blocks::is_blockchain_file(path));
+    }
     let selection = Selection { filters: args.filter.clone(), case_id: args.case.clone(), shard: args.shard };
     let loaded = ovm_runner::load(&files, &selection);
     if loaded.cases.is_empty() && loaded.file_errors.is_empty() {
