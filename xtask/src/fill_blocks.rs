@@ -464,9 +464,35 @@ fn check_senders(test_name: &str, test: &Value, file: &str, senders: &[(usize, u
 }
 
 /// Each block's `expect` against the state after it, then the test's against the final state.
+///
+/// An expected value may be written `"$hash(N)"`: the hash of the test's block number `N` (0 the
+/// genesis), as the filled headers hold it; an author cannot know it before filling.
 fn check_expectations(test: &Value, outcome: &ChainOutcome) -> Result<(), String> {
+    let mut hashes = vec![(test["genesisBlockHeader"]["number"].clone(), test["genesisBlockHeader"]["hash"].clone())];
+    for block in test["blocks"].as_array().expect("checked") {
+        hashes.push((block["blockHeader"]["number"].clone(), block["blockHeader"]["hash"].clone()));
+    }
+    let hash_of = |n: &str| -> Option<Value> {
+        let n = U256::from_str(n).ok()?;
+        hashes.iter().find(|(number, _)| number.as_str().and_then(|s| U256::from_str(s).ok()) == Some(n)).map(|(_, h)| h.clone())
+    };
+    fn substitute(v: &mut Value, hash_of: &dyn Fn(&str) -> Option<Value>) -> Result<(), String> {
+        match v {
+            Value::String(s) => {
+                if let Some(n) = s.strip_prefix("$hash(").and_then(|r| r.strip_suffix(')')) {
+                    *v = hash_of(n).ok_or_else(|| format!("`{s}`: the test has no block number {n}"))?;
+                }
+            }
+            Value::Object(map) => map.values_mut().try_for_each(|v| substitute(v, hash_of))?,
+            Value::Array(items) => items.iter_mut().try_for_each(|v| substitute(v, hash_of))?,
+            _ => {}
+        }
+        Ok(())
+    }
     let check = |expect: &Value, post_state: &PostState| {
-        let entry: Map<String, Value> = [("expect".to_owned(), expect.clone())].into_iter().collect();
+        let mut expect = expect.clone();
+        substitute(&mut expect, &hash_of)?;
+        let entry: Map<String, Value> = [("expect".to_owned(), expect)].into_iter().collect();
         let execution =
             Execution { status: Status::Stop, output: Bytes::new(), gas_used: 0, logs: vec![], physical_gas: None };
         let outcome = Outcome { tx: TxOutcome::Executed(execution), post_state: post_state.clone() };
