@@ -8,7 +8,8 @@
 //! transactions EIP-155 with chain id 1, typed ones with their `chainId`, default 1). What must happen
 //! is stated in `expect` objects, in the state tests' per-account form (any of `balance`, `nonce`,
 //! `code`, `storage`, or `"absent"`): one on the test (after the last block) and, optionally, one on a
-//! block (after that block, withdrawals included).
+//! block (after that block, withdrawals included). An expected value may be `"$hash(N)"`, the
+//! filled hash of block number `N` (0: the genesis), for what BLOCKHASH returns.
 //!
 //! Filling runs the chain natively, refuses to write anything if an expectation fails or a
 //! transaction of a block is rejected, and otherwise writes every field the fixture format computes:
