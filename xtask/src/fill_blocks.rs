@@ -61,8 +61,7 @@ pub fn is_blockchain_file(path: &std::path::Path) -> bool {
 /// Fills the blockchain-test text `original` of the file `name`: the filled text and whether it
 /// equals `original`, or every problem, each naming the file and test.
 pub fn fill_text(original: &str, name: &str) -> Result<(String, bool), Vec<String>> {
-    let mut json: Value =
-        serde_json::from_str(original).map_err(|e| vec![format!("{name}: not JSON: {e}")])?;
+    let mut json: Value = serde_json::from_str(original).map_err(|e| vec![format!("{name}: not JSON: {e}")])?;
     let Some(tests) = json.as_object_mut() else {
         return Err(vec![format!("{name}: expected a JSON object of tests")]);
     };
@@ -475,7 +474,10 @@ fn check_expectations(test: &Value, outcome: &ChainOutcome) -> Result<(), String
     }
     let hash_of = |n: &str| -> Option<Value> {
         let n = U256::from_str(n).ok()?;
-        hashes.iter().find(|(number, _)| number.as_str().and_then(|s| U256::from_str(s).ok()) == Some(n)).map(|(_, h)| h.clone())
+        hashes
+            .iter()
+            .find(|(number, _)| number.as_str().and_then(|s| U256::from_str(s).ok()) == Some(n))
+            .map(|(_, h)| h.clone())
     };
     fn substitute(v: &mut Value, hash_of: &dyn Fn(&str) -> Option<Value>) -> Result<(), String> {
         match v {

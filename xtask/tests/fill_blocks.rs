@@ -55,7 +55,10 @@ fn a_wrong_final_expectation_is_refused() {
     std::fs::write(&file, serde_json::to_string_pretty(&json).unwrap()).unwrap();
     let out = fill(&file, false);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && stderr.contains("after the last block") && stderr.contains("expected absent"), "{stderr}");
+    assert!(
+        !out.status.success() && stderr.contains("after the last block") && stderr.contains("expected absent"),
+        "{stderr}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
