@@ -1,4 +1,5 @@
-//! `cargo xtask fill`: fills the project's own state tests.
+//! `cargo xtask fill`: fills the project's own state tests, and its blockchain tests (a file whose
+//! text holds `"genesisBlockHeader"`; see [`crate::fill_blocks`]).
 //!
 //! A hand-written vector states what must happen in an `expect` object on each post entry (the
 //! upstream fillers' `expect` section, in the filled format): per account, any of `balance`,
@@ -19,7 +20,8 @@ const ZERO_HASH: &str = "0x00000000000000000000000000000000000000000000000000000
 pub struct Args {
     /// Vector files or folders to fill (default: every JSON file under vectors/ outside ethereum-tests).
     paths: Vec<PathBuf>,
-    /// Check only: fail if a file's recorded hashes differ from what filling would write.
+    /// Check only: fail if a file's recorded hashes (blockchain tests: computed header fields,
+    /// signatures, postState) differ from what filling would write.
     #[arg(long)]
     check: bool,
 }
@@ -64,6 +66,9 @@ fn fill_file(path: &Path, root: &Path) -> Result<(String, bool), Vec<String>> {
     let name = path.strip_prefix(root).unwrap_or(path).display().to_string();
     let fail = |m: String| vec![format!("{name}: {m}")];
     let original = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    if ovm_fixture::is_blockchain_text(&original) {
+        return crate::fill_blocks::fill_text(&original, &name);
+    }
     let mut json: Value = serde_json::from_str(&original).map_err(|e| fail(format!("not JSON: {e}")))?;
 
     // Placeholders, so that a freshly written vector loads.

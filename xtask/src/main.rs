@@ -7,6 +7,7 @@ mod em;
 mod envelope;
 mod fetch;
 mod fill;
+mod fill_blocks;
 mod profile;
 mod stats;
 
