@@ -9,7 +9,10 @@ use ovm_native::NativeBackend;
 use std::path::Path;
 
 pub fn write(case: &BlockchainCase, dir: &Path, native_only: bool) -> Result<(), String> {
-    let test = case.test.as_ref().map_err(|skip| format!("case {} is not run ({}), so it has no trace", case.id, skip.reason))?;
+    let test = case
+        .test
+        .as_ref()
+        .map_err(|skip| format!("case {} is not run ({}), so it has no trace", case.id, skip.reason))?;
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let create = |name: &str| {
         let path = dir.join(name);

@@ -34,9 +34,11 @@
 
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use k256::ecdsa::SigningKey;
-use ovm_backend::{check_expectation, state_root, Execution, Outcome, PostState, Status, TxOutcome};
+use ovm_backend::{
+    check_chain, check_expectation, state_root, Backend, ChainOutcome, Execution, Outcome, PostState, Status, TxOutcome,
+};
 use ovm_fixture::{load_blockchain_str, BlockchainTest};
-use ovm_native::{check_chain, ChainOutcome, NativeBackend};
+use ovm_native::NativeBackend;
 use serde_json::{json, Map, Value};
 use std::str::FromStr;
 

@@ -114,7 +114,6 @@ impl fmt::Display for ChainMismatch {
     }
 }
 
-
 impl BlockOutcome {
     /// A block outcome with nothing in it yet.
     pub fn empty(transactions: usize) -> Self {

@@ -159,11 +159,7 @@ fn chain_physical_gas(outcome: &ChainOutcome) -> Option<u64> {
 /// reference after every transaction (outcome and whole state) and at every block's end
 /// (withdrawals credited), with the state tests' comparator and verdict rules. The test's verdict
 /// is its worst transaction's; each difference names its block and transaction.
-pub fn differential_chain_job(
-    reference: &dyn Backend,
-    under_test: &dyn Backend,
-    test: &BlockchainTest,
-) -> JobOutcome {
+pub fn differential_chain_job(reference: &dyn Backend, under_test: &dyn Backend, test: &BlockchainTest) -> JobOutcome {
     let (reference_name, under_test_name) = (reference.name(), under_test.name());
     if let Some(reason) = reference.blocks_unsupported(test) {
         return JobOutcome::new(CaseStatus::Skipped, reason);
@@ -238,8 +234,12 @@ pub fn compare_chains(reference: &ChainOutcome, under_test: &ChainOutcome) -> (V
     for (i, (a, b)) in reference.blocks.iter().zip(&under_test.blocks).enumerate() {
         let txs = a.txs.iter().zip(&a.tx_states).zip(b.txs.iter().zip(&b.tx_states));
         for (j, ((tx_a, state_a), (tx_b, state_b))) in txs.enumerate() {
-            let outcome = |tx: &TxOutcome, state: &ovm_backend::PostState| Outcome { tx: tx.clone(), post_state: state.clone() };
-            judge(format!("block {i}, transaction {j}"), ovm_compare::compare(&outcome(tx_a, state_a), &outcome(tx_b, state_b)));
+            let outcome =
+                |tx: &TxOutcome, state: &ovm_backend::PostState| Outcome { tx: tx.clone(), post_state: state.clone() };
+            judge(
+                format!("block {i}, transaction {j}"),
+                ovm_compare::compare(&outcome(tx_a, state_a), &outcome(tx_b, state_b)),
+            );
         }
         if a.txs.len() != b.txs.len() {
             let d = Difference {

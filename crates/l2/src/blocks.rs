@@ -40,7 +40,9 @@ impl L2Backend {
             // As revm's system call: at every block but the genesis.
             if block.header.number != 0 {
                 let root = Bytes::copy_from_slice(block.header.parent_beacon_block_root.as_slice());
-                chain.system_request(sequencer::system_call(&context, BEACON_ROOTS_ADDRESS, root), "system call").map_err(at)?;
+                chain
+                    .system_request(sequencer::system_call(&context, BEACON_ROOTS_ADDRESS, root), "system call")
+                    .map_err(at)?;
             }
             let mut outcome = BlockOutcome::empty(block.transactions.len());
             for (j, tx) in block.transactions.iter().enumerate() {

@@ -37,7 +37,11 @@ impl NativeBackend {
 
     /// Runs the blocks of `test` writing the EIP-3155 trace of every transaction, one after another
     /// (no summaries), to `out`.
-    pub fn run_blocks_traced(&self, test: &BlockchainTest, out: impl std::io::Write + 'static) -> Result<ChainOutcome, BackendError> {
+    pub fn run_blocks_traced(
+        &self,
+        test: &BlockchainTest,
+        out: impl std::io::Write + 'static,
+    ) -> Result<ChainOutcome, BackendError> {
         let tracer = revm::inspector::inspectors::TracerEip3155::new(Box::new(out)).without_summary();
         self.run_blocks_inspected(test, tracer, true).map(|(outcome, _)| outcome)
     }

@@ -12,8 +12,8 @@
 pub mod blocks;
 
 use ovm_backend::{
-    eip3155_summary, AccountState, Backend, BackendError, ChainOutcome, Execution, GasFacts, Outcome, PostState, Status,
-    TxOutcome,
+    eip3155_summary, AccountState, Backend, BackendError, ChainOutcome, Execution, GasFacts, Outcome, PostState,
+    Status, TxOutcome,
 };
 use ovm_fixture::{BlockchainTest, Case, Setup};
 use revm::{

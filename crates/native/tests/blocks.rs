@@ -2,9 +2,9 @@
 //! (each block's state root and gas used, the final post-state), or is skipped with a reason taken
 //! from its content or its execution.
 
+use ovm_backend::{check_chain, ChainMismatch};
 use ovm_backend::{Backend, ChainOutcome, TxOutcome};
 use ovm_fixture::{load_blockchain_file, BlockchainTest};
-use ovm_backend::{check_chain, ChainMismatch};
 use ovm_native::NativeBackend;
 use revm::primitives::{Address, B256, U256};
 use std::{

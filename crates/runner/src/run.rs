@@ -95,7 +95,8 @@ pub fn load(files: &[(PathBuf, String)], selection: &Selection) -> Loaded {
     cases.sort_by(|a, b| a.id.cmp(&b.id));
     chains.sort_by(|a, b| a.id.cmp(&b.id));
     if let Some((k, n)) = selection.shard {
-        let mut ids: Vec<&str> = cases.iter().map(|c| c.id.0.as_str()).chain(chains.iter().map(|c| c.id.0.as_str())).collect();
+        let mut ids: Vec<&str> =
+            cases.iter().map(|c| c.id.0.as_str()).chain(chains.iter().map(|c| c.id.0.as_str())).collect();
         ids.sort_unstable();
         let kept: std::collections::HashSet<String> =
             ids.iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, id)| (*id).to_owned()).collect();
