@@ -183,3 +183,49 @@ fn tracing_a_rejected_transaction_prints_both_rejections() {
     assert!(results(&dir)["cases"][0]["verdict"] == "equal");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+fn own_block_vector(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/../vectors/blocks/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+#[test]
+fn both_kinds_run_in_one_run_and_a_broken_blockchain_test_does_not_stop_it() {
+    let dir = scratch("kinds");
+    std::fs::write(dir.join("vectors/a.json"), own("add_and_store.json")).unwrap();
+    let chain = own_block_vector("logs_bloom_per_block.json");
+    std::fs::write(dir.join("vectors/b.json"), &chain).unwrap();
+    // The same test with its first block's gas limit missing.
+    let mut broken: serde_json::Value = serde_json::from_str(&chain).unwrap();
+    let test = broken.as_object_mut().unwrap().values_mut().next().unwrap();
+    test["blocks"][0]["blockHeader"].as_object_mut().unwrap().remove("gasLimit");
+    std::fs::write(dir.join("vectors/c.json"), broken.to_string()).unwrap();
+
+    let out = conformance(&dir, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("file error: c.json") && stdout.contains("blocks[0].blockHeader.gasLimit"), "{stdout}");
+    assert!(stdout.contains("blockchain tests") && stdout.contains("state tests"), "{stdout}");
+    let json = results(&dir);
+    assert_eq!(json["schema_version"], 3);
+    assert_eq!(json["kinds"]["blockchain"]["totals"]["pass"], 1);
+    assert_eq!(json["kinds"]["blockchain"]["verdicts"]["equal"], 1);
+    assert_eq!(json["kinds"]["state"]["totals"]["pass"], 2);
+    let chain_record = json["cases"].as_array().unwrap().iter().find(|c| c["kind"] == "blockchain").unwrap();
+    assert_eq!(chain_record["id"], "b.json::logs_bloom_per_block");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_blockchain_test_is_shown_and_traced_by_its_id() {
+    let dir = scratch("trace-chain");
+    std::fs::write(dir.join("vectors/b.json"), own_block_vector("logs_bloom_per_block.json")).unwrap();
+    let out = conformance(&dir, &["--case", "b.json::logs_bloom_per_block", "--trace"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("block 3: gas used") && stdout.contains(" transaction 0:"), "{stdout}");
+    let run = dir.join("reports").join(std::fs::read_link(dir.join("reports/latest")).unwrap());
+    let count = |name: &str| std::fs::read_to_string(run.join(name)).unwrap().lines().count();
+    assert!(count("trace-native.jsonl") > 10);
+    assert_eq!(count("trace-native.jsonl"), count("trace-ovm.jsonl"));
+    std::fs::remove_dir_all(dir).unwrap();
+}

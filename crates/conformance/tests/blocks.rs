@@ -90,3 +90,39 @@ fn a_difference_after_a_transaction_is_divergent_and_names_its_block_and_transac
     let (_, lines) = compare_chains(&reference, &broken);
     assert!(lines[0].starts_with("block 0, transaction 0: gas_used: "), "{lines:?}");
 }
+
+/// Writes into a buffer both the tracer and the test can reach.
+#[derive(Clone, Default)]
+struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn lines(buffer: &Shared) -> Vec<serde_json::Value> {
+    String::from_utf8(buffer.0.borrow().clone()).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn the_ovm_traces_every_transaction_of_a_chain_as_the_evm_does() {
+    let mut traced = 0;
+    for (id, test) in own_chains() {
+        let (native, ovm) = (Shared::default(), Shared::default());
+        NativeBackend.run_blocks_traced(&test, native.clone()).unwrap();
+        L2Backend.run_blocks_traced(&test, ovm.clone()).unwrap();
+        let (native, ovm) = (lines(&native), lines(&ovm));
+        assert_eq!(native.len(), ovm.len(), "{id}: trace lengths");
+        for (n, (a, b)) in native.iter().zip(&ovm).enumerate() {
+            for field in ["pc", "op", "depth", "stack", "memSize", "gas"] {
+                assert_eq!(a[field], b[field], "{id}: line {n}, {field}");
+            }
+        }
+        traced += native.len();
+    }
+    assert!(traced > 1000, "only {traced} lines traced");
+}
