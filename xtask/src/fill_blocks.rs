@@ -344,16 +344,10 @@ fn chain(test: &mut Value) -> Result<(), String> {
     Ok(())
 }
 
-/// EIP-1559: the base fee of a block from its parent's (elasticity 2, change denominator 8).
+/// EIP-1559 (the fixture crate's rule), on the header's JSON numbers.
 fn next_base_fee(base_fee: U256, gas_used: U256, gas_limit: U256) -> U256 {
-    let target = gas_limit / U256::from(2);
-    if target.is_zero() || gas_used == target {
-        base_fee
-    } else if gas_used > target {
-        base_fee + (base_fee * (gas_used - target) / target / U256::from(8)).max(U256::from(1))
-    } else {
-        base_fee - base_fee * (target - gas_used) / target / U256::from(8)
-    }
+    let u64_of = |v: U256| u64::try_from(v).unwrap_or(u64::MAX);
+    U256::from(ovm_fixture::next_base_fee(u64_of(base_fee), u64_of(gas_used), u64_of(gas_limit)))
 }
 
 /// keccak256 of the header's fields in RLP order (Cancun: up to `parentBeaconBlockRoot`).

@@ -372,6 +372,13 @@ struct TopFrame {
     result: Option<InstructionResult>,
     /// The top frame ended with STOP: its trailer has `METER_STOPPED_BIT` set.
     stopped: bool,
+    /// The top frame is a precompile (a transaction to one): its output has no meter trailer.
+    precompile: bool,
+}
+
+/// Cancun's precompiles, 0x01..=0x0a, which the EM calls physically.
+fn is_precompile(address: Address) -> bool {
+    address.0[..19].iter().all(|&b| b == 0) && (1..=0x0a).contains(&address.0[19])
 }
 
 impl TopFrame {
@@ -386,6 +393,9 @@ impl TopFrame {
             && caller == EM
             && target.is_none_or(|t| t != EM && t != TRANSPILE_INIT && t != TRANSPILE_RUNTIME && t != TOUCH);
         self.seen |= is_top;
+        if is_top {
+            self.precompile = target.is_some_and(is_precompile);
+        }
         self.open.push(is_top);
     }
 
@@ -395,7 +405,7 @@ impl TopFrame {
             self.result = Some(interpreted.result);
             let trailer = interpreted.output.len().checked_sub(layout::METER_TRAILER_LEN);
             let flag_byte = 31 - layout::METER_STOPPED_BIT as usize / 8;
-            self.stopped = trailer.is_some_and(|at| interpreted.output[at + flag_byte] & 0x80 != 0);
+            self.stopped = !self.precompile && trailer.is_some_and(|at| interpreted.output[at + flag_byte] & 0x80 != 0);
         }
     }
 }

@@ -1,0 +1,635 @@
+//! Generated scenarios for differential fuzzing.
+//!
+//! A [`Scenario`] is built from fuzzer bytes (`arbitrary`): 2–6 generated contracts (structured
+//! programs over a weighted op mix, see [`program`], or a small share of raw bytes), funded senders
+//! and accounts, and 1–8 transactions in 1–3 blocks (calls and creations, value, calldata whose
+//! first byte selects a program segment, generous gas limits), with withdrawals now and then. Every
+//! transaction is valid by construction (nonces in order, funds, gas within the block), so a
+//! scenario is also a valid blockchain test: [`Scenario::to_test`] builds it in memory for the
+//! fuzzer, and [`Scenario::to_json`] writes it in the project's hand-written blockchain-test format
+//! for `cargo xtask fill`, so that `cargo xtask conformance --vectors FILE` replays it.
+//!
+//! [`differential`] runs a test natively and through the OVM and judges it with the conformance
+//! suite's comparator; [`minimize`] shrinks a divergent scenario while it keeps its divergence's
+//! signature.
+//!
+//! Architecture invariant: generation is a pure function of the bytes (the same bytes give the
+//! same scenario, the same test and the same JSON); every scenario is a valid chain.
+
+pub mod program;
+
+use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
+use arbitrary::{Arbitrary, Unstructured};
+use ovm_backend::Backend;
+use ovm_fixture::{AccountInfo, Block, BlockTx, BlockchainTest, ChainExpectation, Header};
+use program::{Code, Compiler, Program, Target, World, MAX_RAW};
+use revm::{context::TxEnv, primitives::TxKind};
+use std::{collections::BTreeMap, sync::OnceLock};
+
+pub const MIN_CONTRACTS: usize = 2;
+pub const MAX_CONTRACTS: usize = 6;
+pub const MAX_BLOCKS: usize = 3;
+pub const MAX_TRANSACTIONS: usize = 8;
+pub const SENDERS: usize = 2;
+/// Gas limit of every block; the transactions of one block may ask for at most half of it, so that
+/// no block uses more than EIP-1559's target and the base fee stays 0 (as the filler computes it).
+pub const BLOCK_GAS_LIMIT: u64 = 30_000_000;
+pub const GAS_PRICE: u64 = 10;
+
+/// A generated scenario: the fuzzer's view (what varies), not yet a chain.
+#[derive(Arbitrary, Clone, Debug, PartialEq, Eq)]
+pub struct Scenario {
+    pub contracts: Vec<Contract>,
+    pub blocks: Vec<BlockSpec>,
+}
+
+#[derive(Arbitrary, Clone, Debug, PartialEq, Eq)]
+pub struct Contract {
+    pub code: Code,
+    pub balance: u16,
+    pub storage: Vec<(u8, u8)>,
+}
+
+#[derive(Arbitrary, Clone, Debug, Default, PartialEq, Eq)]
+pub struct BlockSpec {
+    pub transactions: Vec<TxSpec>,
+    pub withdrawals: Vec<(Target, u8)>,
+}
+
+#[derive(Arbitrary, Clone, Debug, PartialEq, Eq)]
+pub struct TxSpec {
+    pub sender: u8,
+    pub kind: TxTarget,
+    pub value: u8,
+    pub selector: u8,
+    pub data: Vec<u8>,
+    pub gas: TxGas,
+}
+
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxTarget {
+    Call(Target),
+    /// A creation transaction with a generated program's initcode.
+    Create(u8),
+}
+
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxGas {
+    Tight,
+    Medium,
+    Generous,
+}
+
+impl TxGas {
+    fn limit(self) -> u64 {
+        match self {
+            TxGas::Tight => 120_000,
+            TxGas::Medium => 600_000,
+            TxGas::Generous => 3_000_000,
+        }
+    }
+}
+
+impl Scenario {
+    /// The scenario the bytes describe (an empty input still gives a valid one).
+    pub fn from_bytes(bytes: &[u8]) -> Self {
+        let scenario = Scenario::arbitrary(&mut Unstructured::new(bytes))
+            .unwrap_or_else(|_| Scenario { contracts: vec![], blocks: vec![] });
+        scenario.normalized()
+    }
+
+    /// Within the generator's bounds: 2–6 contracts, 1–3 blocks, 1–8 transactions in all, bounded
+    /// programs, each block's gas within half its limit.
+    pub fn normalized(mut self) -> Self {
+        self.contracts.truncate(MAX_CONTRACTS);
+        while self.contracts.len() < MIN_CONTRACTS {
+            self.contracts.push(Contract { code: Code::Program(Program::default()), balance: 0, storage: vec![] });
+        }
+        for contract in &mut self.contracts {
+            contract.storage.truncate(4);
+            if let Code::Raw(bytes) = &mut contract.code {
+                bytes.truncate(MAX_RAW);
+            }
+        }
+        self.blocks.truncate(MAX_BLOCKS);
+        if self.blocks.is_empty() {
+            self.blocks.push(BlockSpec::default());
+        }
+        let mut left = MAX_TRANSACTIONS;
+        for block in &mut self.blocks {
+            block.transactions.truncate(left);
+            left -= block.transactions.len();
+            block.withdrawals.truncate(2);
+            let mut gas = 0;
+            block.transactions.retain(|tx| {
+                gas += tx.gas.limit();
+                gas <= BLOCK_GAS_LIMIT / 2
+            });
+        }
+        if self.blocks.iter().all(|b| b.transactions.is_empty()) {
+            self.blocks[0].transactions.push(TxSpec {
+                sender: 0,
+                kind: TxTarget::Call(Target::Contract(0)),
+                value: 0,
+                selector: 0,
+                data: vec![],
+                gas: TxGas::Generous,
+            });
+        }
+        self
+    }
+
+    fn world(&self) -> World {
+        let contracts = (0..self.contracts.len()).map(|i| address(0xc0de_0000 + i as u64)).collect();
+        let programs: Vec<&Program> = self.programs();
+        let mut world = World {
+            contracts,
+            eoas: (0..2).map(|i| address(0xe0a0_0000 + i)).collect(),
+            empties: (0..2).map(|i| address(0xdead_0000 + i)).collect(),
+            initcodes: vec![],
+        };
+        let initcodes = programs.iter().map(|p| Compiler::new(&world, false).initcode(p)).collect();
+        world.initcodes = initcodes;
+        world
+    }
+
+    fn programs(&self) -> Vec<&Program> {
+        self.contracts
+            .iter()
+            .filter_map(|c| match &c.code {
+                Code::Program(p) => Some(p),
+                Code::Raw(_) => None,
+            })
+            .collect()
+    }
+
+    /// Every account of the genesis.
+    fn pre(&self, world: &World) -> BTreeMap<Address, AccountInfo> {
+        let mut pre = BTreeMap::new();
+        let account = |balance: U256, code: Vec<u8>, nonce: u64, storage: &[(u8, u8)]| AccountInfo {
+            balance,
+            code: Bytes::from(code),
+            nonce,
+            storage: storage
+                .iter()
+                .filter(|(_, v)| *v != 0)
+                .map(|(k, v)| (U256::from(*k % 8), U256::from(*v)))
+                .collect(),
+        };
+        for sender in senders() {
+            pre.insert(sender.1, account(U256::from(10u128.pow(21)), vec![], 0, &[]));
+        }
+        for eoa in &world.eoas {
+            pre.insert(*eoa, account(U256::from(10u64.pow(18)), vec![], 0, &[]));
+        }
+        for (contract, address) in self.contracts.iter().zip(&world.contracts) {
+            let code = match &contract.code {
+                Code::Program(program) => Compiler::new(world, true).runtime(program),
+                Code::Raw(bytes) => bytes.clone(),
+            };
+            pre.insert(*address, account(U256::from(contract.balance) * U256::from(1000), code, 1, &contract.storage));
+        }
+        pre
+    }
+
+    /// Each transaction as revm runs it, block by block; nonces in order per sender.
+    fn transactions(&self, world: &World) -> Vec<Vec<TxEnv>> {
+        let mut nonces = [0u64; SENDERS];
+        self.blocks
+            .iter()
+            .map(|block| {
+                block
+                    .transactions
+                    .iter()
+                    .map(|spec| {
+                        let who = usize::from(spec.sender) % SENDERS;
+                        let nonce = nonces[who];
+                        nonces[who] += 1;
+                        let (kind, data) = match spec.kind {
+                            TxTarget::Call(target) => {
+                                let mut data = vec![spec.selector % 4];
+                                data.extend(spec.data.iter().take(8));
+                                (TxKind::Call(target_address(world, target, senders()[who].1)), data)
+                            }
+                            TxTarget::Create(program) => {
+                                let code = world.initcodes.get(usize::from(program) % world.initcodes.len().max(1));
+                                (TxKind::Create, code.cloned().unwrap_or_default())
+                            }
+                        };
+                        TxEnv {
+                            tx_type: 0,
+                            caller: senders()[who].1,
+                            gas_limit: spec.gas.limit(),
+                            gas_price: u128::from(GAS_PRICE),
+                            kind,
+                            value: U256::from(spec.value) * U256::from(1000),
+                            data: Bytes::from(data),
+                            nonce,
+                            chain_id: Some(1),
+                            ..TxEnv::default()
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The scenario as a blockchain test in memory. Block hashes are placeholders (the programs
+    /// never ask BLOCKHASH), and nothing is expected: a differential run compares the two backends.
+    pub fn to_test(&self) -> BlockchainTest {
+        let world = self.world();
+        let cfg = ovm_fixture::cancun_cfg(1);
+        let header = |number: u64| Header {
+            number,
+            timestamp: 12 * number,
+            coinbase: address(0xc014_ba5e),
+            base_fee: 0,
+            prevrandao: B256::ZERO,
+            difficulty: U256::ZERO,
+            gas_limit: BLOCK_GAS_LIMIT,
+            gas_used: 0,
+            excess_blob_gas: 0,
+            blob_gas_used: 0,
+            parent_beacon_block_root: B256::ZERO,
+            parent_hash: B256::ZERO,
+            state_root: B256::ZERO,
+            hash: keccak256(number.to_be_bytes()),
+            logs_bloom: Default::default(),
+            receipts_root: B256::ZERO,
+        };
+        let blocks = self
+            .transactions(&world)
+            .into_iter()
+            .zip(&self.blocks)
+            .enumerate()
+            .map(|(i, (txs, spec))| {
+                let header = header(i as u64 + 1);
+                let env = ovm_fixture::block_env(&header, &cfg);
+                let transactions = txs
+                    .into_iter()
+                    .map(|tx| BlockTx { tx, encoded: Bytes::new(), hash: B256::ZERO, sender_recovered: false })
+                    .collect();
+                let withdrawals = spec
+                    .withdrawals
+                    .iter()
+                    .enumerate()
+                    .map(|(k, (target, gwei))| ovm_fixture::Withdrawal {
+                        index: k as u64,
+                        validator_index: 0,
+                        address: target_address(&world, *target, senders()[0].1),
+                        amount_gwei: u64::from(*gwei),
+                    })
+                    .collect();
+                Block { header, env, transactions, withdrawals, expect_exception: None }
+            })
+            .collect();
+        let expect = ChainExpectation { post_state: None, post_state_hash: None, last_block_hash: B256::ZERO };
+        BlockchainTest::new(cfg, self.pre(&world), header(0), blocks, expect)
+    }
+
+    /// The scenario in the project's hand-written blockchain-test format (`cargo xtask fill`
+    /// completes it: signatures, headers, `postState`).
+    pub fn to_json(&self, name: &str, comment: &str) -> serde_json::Value {
+        use serde_json::json;
+        let test = self.to_test();
+        let hex = |b: &[u8]| format!("0x{}", alloy_primitives::hex::encode(b));
+        let num = |n: U256| format!("{n:#x}");
+        let pre: serde_json::Map<String, serde_json::Value> = test
+            .pre
+            .iter()
+            .map(|(a, acc)| {
+                let storage: BTreeMap<String, String> = acc.storage.iter().map(|(k, v)| (num(*k), num(*v))).collect();
+                let body = json!({
+                    "balance": num(acc.balance), "code": hex(&acc.code), "nonce": num(U256::from(acc.nonce)),
+                    "storage": storage,
+                });
+                (a.to_checksum(None), body)
+            })
+            .collect();
+        let keys: BTreeMap<Address, B256> = senders().iter().map(|(k, a)| (*a, *k)).collect();
+        let blocks: Vec<serde_json::Value> = test
+            .blocks
+            .iter()
+            .map(|block| {
+                let txs: Vec<serde_json::Value> = block
+                    .transactions
+                    .iter()
+                    .map(|t| {
+                        let tx = &t.tx;
+                        let to = match tx.kind {
+                            TxKind::Call(to) => to.to_checksum(None),
+                            TxKind::Create => String::new(),
+                        };
+                        json!({
+                            "nonce": num(U256::from(tx.nonce)), "gasPrice": num(U256::from(tx.gas_price)),
+                            "gasLimit": num(U256::from(tx.gas_limit)), "to": to, "value": num(tx.value),
+                            "data": hex(&tx.data), "sender": tx.caller.to_checksum(None),
+                            "secretKey": keys[&tx.caller].to_string(),
+                        })
+                    })
+                    .collect();
+                let withdrawals: Vec<serde_json::Value> = block
+                    .withdrawals
+                    .iter()
+                    .map(|w| {
+                        json!({
+                            "index": num(U256::from(w.index)), "validatorIndex": "0x00",
+                            "address": w.address.to_checksum(None), "amount": num(U256::from(w.amount_gwei)),
+                        })
+                    })
+                    .collect();
+                json!({
+                    "blockHeader": { "timestamp": num(U256::from(block.header.timestamp)) },
+                    "transactions": txs,
+                    "withdrawals": withdrawals,
+                })
+            })
+            .collect();
+        let genesis = json!({
+            "coinbase": test.genesis.coinbase.to_checksum(None),
+            "gasLimit": num(U256::from(BLOCK_GAS_LIMIT)),
+            "baseFeePerGas": "0x00",
+            "timestamp": "0x00",
+            "number": "0x00",
+            "excessBlobGas": "0x00",
+        });
+        json!({ name: {
+            "_info": { "comment": comment, "scenario": format!("{self:?}") },
+            "network": "Cancun",
+            "pre": pre,
+            "genesisBlockHeader": genesis,
+            "blocks": blocks,
+        }})
+    }
+
+    /// Smaller scenarios to try, the most aggressive first: fewer blocks, transactions, withdrawals,
+    /// contracts' storage, ops, segments; simpler endings and values.
+    pub fn shrink_candidates(&self) -> Vec<Scenario> {
+        let mut out = Vec::new();
+        for i in 0..self.blocks.len() {
+            if self.blocks.len() > 1 {
+                let mut s = self.clone();
+                s.blocks.remove(i);
+                out.push(s);
+            }
+            for j in 0..self.blocks[i].transactions.len() {
+                let mut s = self.clone();
+                s.blocks[i].transactions.remove(j);
+                out.push(s);
+            }
+            if !self.blocks[i].withdrawals.is_empty() {
+                let mut s = self.clone();
+                s.blocks[i].withdrawals.clear();
+                out.push(s);
+            }
+        }
+        for (c, contract) in self.contracts.iter().enumerate() {
+            if !contract.storage.is_empty() {
+                let mut s = self.clone();
+                s.contracts[c].storage.clear();
+                out.push(s);
+            }
+            if contract.balance != 0 {
+                let mut s = self.clone();
+                s.contracts[c].balance = 0;
+                out.push(s);
+            }
+            match &contract.code {
+                Code::Raw(bytes) => {
+                    for cut in [bytes.len() / 2, bytes.len().saturating_sub(1)] {
+                        if cut < bytes.len() {
+                            let mut s = self.clone();
+                            s.contracts[c].code = Code::Raw(bytes[..cut].to_vec());
+                            out.push(s);
+                        }
+                    }
+                }
+                Code::Program(program) => {
+                    let edit = |f: &dyn Fn(&mut Program)| {
+                        let mut s = self.clone();
+                        if let Code::Program(p) = &mut s.contracts[c].code {
+                            f(p);
+                        }
+                        s
+                    };
+                    for seg in 0..program.segments.len() {
+                        if program.segments.len() > 1 {
+                            out.push(edit(&|p| {
+                                p.segments.remove(seg);
+                            }));
+                        }
+                        for op in 0..program.segments[seg].ops.len() {
+                            out.push(edit(&|p| {
+                                p.segments[seg].ops.remove(op);
+                            }));
+                        }
+                    }
+                    for op in 0..program.constructor.ops.len() {
+                        out.push(edit(&|p| {
+                            p.constructor.ops.remove(op);
+                        }));
+                    }
+                }
+            }
+        }
+        for (i, block) in self.blocks.iter().enumerate() {
+            for (j, tx) in block.transactions.iter().enumerate() {
+                if tx.value != 0 || !tx.data.is_empty() {
+                    let mut s = self.clone();
+                    s.blocks[i].transactions[j].value = 0;
+                    s.blocks[i].transactions[j].data.clear();
+                    out.push(s);
+                }
+            }
+        }
+        out.into_iter().map(Scenario::normalized).filter(|s| s != self).collect()
+    }
+}
+
+/// What a differential run of a scenario found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Finding {
+    Equal,
+    /// The outcomes differ in a way a documented rule explains (discarded by the fuzzer, counted).
+    Explained(String),
+    /// The outcomes differ: `signature` is the kind of the first difference (what the minimizer
+    /// keeps), `lines` every difference.
+    Divergent {
+        signature: String,
+        lines: Vec<String>,
+    },
+    /// A backend produced no outcome.
+    Error(String),
+}
+
+/// Runs `test` natively and through the OVM, compared after every transaction.
+pub fn differential(test: &BlockchainTest) -> Finding {
+    let native = match ovm_native::NativeBackend.run_blocks(test) {
+        Ok(outcome) => outcome,
+        Err(e) => return Finding::Error(format!("native: {e}")),
+    };
+    let ovm = match ovm_l2::L2Backend.run_blocks(test) {
+        Ok(outcome) => outcome,
+        Err(e) => return Finding::Error(format!("ovm: {e}")),
+    };
+    let (verdict, lines) = ovm_conformance::compare_chains(&native, &ovm);
+    match verdict {
+        ovm_compare::Verdict::Equal => Finding::Equal,
+        ovm_compare::Verdict::Explained(rule) => Finding::Explained(rule.name().to_owned()),
+        ovm_compare::Verdict::Divergent => {
+            Finding::Divergent { signature: signature(lines.first().map_or("", String::as_str)), lines }
+        }
+    }
+}
+
+/// The kind of a difference line, without where it is and what the values are:
+/// `block 1, transaction 0: account 0x…: storage[0x3]: 0x1 vs 0x2` → `storage`.
+pub fn signature(line: &str) -> String {
+    let field =
+        line.split(": ").find(|part| !part.starts_with("block ") && !part.starts_with("account ")).unwrap_or("");
+    field.split(['[', '.']).next().unwrap_or("").to_owned()
+}
+
+/// Shrinks a scenario whose differential run is divergent, greedily, keeping each smaller scenario
+/// that is still divergent with the same signature. At most `budget` runs.
+pub fn minimize(scenario: &Scenario, budget: usize) -> Scenario {
+    let Finding::Divergent { signature: wanted, .. } = differential(&scenario.to_test()) else {
+        return scenario.clone();
+    };
+    let mut best = scenario.clone();
+    let mut runs = 0;
+    'outer: loop {
+        for candidate in best.shrink_candidates() {
+            if runs >= budget {
+                break 'outer;
+            }
+            runs += 1;
+            if let Finding::Divergent { signature, .. } = differential(&candidate.to_test()) {
+                if signature == wanted {
+                    best = candidate;
+                    continue 'outer;
+                }
+            }
+        }
+        break;
+    }
+    best
+}
+
+fn address(n: u64) -> Address {
+    Address::from_word(B256::from(U256::from(n)))
+}
+
+fn target_address(world: &World, target: Target, caller: Address) -> Address {
+    let pick = |list: &[Address], i: u8| list[usize::from(i) % list.len()];
+    match target {
+        Target::Contract(i) => pick(&world.contracts, i),
+        Target::Created => world.contracts[0],
+        Target::Precompile(i) => address(u64::from(i % 10) + 1),
+        Target::Eoa(i) => pick(&world.eoas, i),
+        Target::Empty(i) => pick(&world.empties, i),
+        Target::Caller | Target::Itself => caller,
+    }
+}
+
+/// The senders: (secret key, address), from fixed keys.
+pub fn senders() -> &'static [(B256, Address); SENDERS] {
+    static SENDERS_: OnceLock<[(B256, Address); SENDERS]> = OnceLock::new();
+    SENDERS_.get_or_init(|| {
+        std::array::from_fn(|i| {
+            let key = keccak256(format!("ovm.scenario.sender.{i}"));
+            let signing = k256::ecdsa::SigningKey::from_slice(key.as_slice()).expect("a keccak output is a valid key");
+            let point = signing.verifying_key().to_encoded_point(false);
+            (key, Address::from_slice(&keccak256(&point.as_bytes()[1..])[12..]))
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic pseudo-random bytes.
+    fn bytes(seed: u64, len: usize) -> Vec<u8> {
+        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn generation_is_deterministic_and_within_bounds() {
+        for seed in 0..200 {
+            let input = bytes(seed, 512);
+            let a = Scenario::from_bytes(&input);
+            assert_eq!(a, Scenario::from_bytes(&input));
+            assert!((MIN_CONTRACTS..=MAX_CONTRACTS).contains(&a.contracts.len()));
+            assert!((1..=MAX_BLOCKS).contains(&a.blocks.len()));
+            let txs: usize = a.blocks.iter().map(|b| b.transactions.len()).sum();
+            assert!((1..=MAX_TRANSACTIONS).contains(&txs));
+            assert_eq!(a.to_json("t", ""), a.to_json("t", ""));
+        }
+    }
+
+    #[test]
+    fn generated_scenarios_are_valid_chains_that_run_natively() {
+        let mut executed = 0;
+        for seed in 0..100 {
+            let test = Scenario::from_bytes(&bytes(seed, 768)).to_test();
+            let outcome = ovm_native::NativeBackend.run_blocks(&test).unwrap();
+            for block in &outcome.blocks {
+                for tx in &block.txs {
+                    assert!(matches!(tx, ovm_backend::TxOutcome::Executed(_)), "seed {seed}: {tx:?}");
+                    executed += 1;
+                }
+                assert!(block.gas_used <= BLOCK_GAS_LIMIT / 2);
+            }
+        }
+        assert!(executed >= 100);
+    }
+
+    #[test]
+    fn signatures_name_the_kind_of_the_first_difference() {
+        assert_eq!(signature("block 1, transaction 0: account 0xab: storage[0x3]: 0x1 vs 0x2"), "storage");
+        assert_eq!(signature("block 0, transaction 2: status: Stop vs Revert"), "status");
+        assert_eq!(signature("block 0, end: account 0xab: balance: 1 vs 2"), "balance");
+    }
+}
+
+#[cfg(test)]
+mod differential_smoke {
+    use super::*;
+
+    #[test]
+    fn random_scenarios_are_equal_through_the_ovm() {
+        let start = std::time::Instant::now();
+        let mut findings = BTreeMap::new();
+        let n: usize = std::env::var("OVM_SCENARIOS").ok().and_then(|n| n.parse().ok()).unwrap_or(300);
+        for seed in 0..n {
+            let mut x = (seed as u64 + 1).wrapping_mul(0x2545_f491_4f6c_dd1d);
+            let input: Vec<u8> = (0..1024)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            let scenario = Scenario::from_bytes(&input);
+            match differential(&scenario.to_test()) {
+                Finding::Equal => *findings.entry("equal".to_owned()).or_insert(0) += 1,
+                other => {
+                    println!("seed {seed}: {other:?}");
+                    *findings.entry(format!("{other:?}").chars().take(60).collect()).or_insert(0) += 1;
+                }
+            }
+        }
+        println!("{n} scenarios in {:?}: {findings:?}", start.elapsed());
+        assert_eq!(findings.get("equal").copied(), Some(n), "{findings:?}");
+    }
+}
