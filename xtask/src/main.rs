@@ -8,6 +8,7 @@ mod envelope;
 mod fetch;
 mod fill;
 mod fill_blocks;
+mod fuzz;
 mod profile;
 mod stats;
 
@@ -23,8 +24,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the state tests and report per case (reports/<run>/results.json, junit.xml).
+    /// Run the state and blockchain tests and report per case (reports/<run>/results.json, junit.xml).
     Conformance(conformance::Args),
+    /// Fuzz one of fuzz/'s targets with cargo-fuzz; a differential crash becomes a minimized
+    /// regression vector in vectors/regressions/.
+    Fuzz(fuzz::Args),
     /// Compile the ExecutionManager and example contracts with the pinned solc (`--check`: verify
     /// the committed artifacts instead).
     Em {
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Conformance(args) => conformance::run(args),
+        Command::Fuzz(args) => fuzz::run(args),
         Command::Em { check } => em::run(check).map(|()| ExitCode::SUCCESS),
         Command::Fill(args) => fill::run(args).map(|()| ExitCode::SUCCESS),
         Command::Vectors { dest } => fetch::vectors(&project_root().join(dest)).map(|()| ExitCode::SUCCESS),

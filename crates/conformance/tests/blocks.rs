@@ -1,4 +1,5 @@
-//! Every vector in `vectors/blocks/` gives the same outcome natively and through the
+//! Every vector in `vectors/blocks/` and `vectors/regressions/` (minimized differential fuzzing
+//! reproducers) gives the same outcome natively and through the
 //! ExecutionManager after every transaction and at every block's end (`equal`), and the OVM's own
 //! chain meets the fixture: each block's state root, gas used and logs bloom, and the post-state.
 //! A difference is named by its block and transaction.
@@ -12,12 +13,15 @@ use ovm_native::NativeBackend;
 use ovm_runner::CaseStatus;
 
 fn own_chains() -> Vec<(String, BlockchainTest)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors/blocks");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let vectors = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors");
+    let mut files: Vec<_> = ["blocks", "regressions"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(vectors.join(dir)).unwrap().map(|e| e.unwrap().path()))
+        .collect();
     files.sort();
     let mut tests = Vec::new();
     for path in files.iter().filter(|p| p.extension().is_some_and(|x| x == "json")) {
-        let name = format!("blocks/{}", path.file_name().unwrap().to_string_lossy());
+        let name = path.strip_prefix(&vectors).unwrap().to_string_lossy().into_owned();
         let loaded = load_blockchain_file(path, &name);
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
         for case in loaded.tests {

@@ -1,0 +1,30 @@
+//! Differential fuzzing: the bytes become a generated scenario (contracts and a sequence of blocks
+//! of transactions, `ovm_scenario`), run natively and through the ExecutionManager, compared after
+//! every transaction. A divergence or a backend error is a crash; a difference a documented rule
+//! explains is discarded and counted (`ovm-fuzz:` lines on stderr, which `cargo xtask fuzz` reads).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use ovm_scenario::{differential, Finding, Scenario};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+static SCENARIOS: AtomicU64 = AtomicU64::new(0);
+static DISCARDED: AtomicU64 = AtomicU64::new(0);
+
+fuzz_target!(|data: &[u8]| {
+    let scenario = Scenario::from_bytes(data);
+    match differential(&scenario.to_test()) {
+        Finding::Equal => {}
+        Finding::Explained(_) => {
+            DISCARDED.fetch_add(1, Relaxed);
+        }
+        Finding::Divergent { signature, lines } => {
+            panic!("divergent ({signature}):\n{}", lines.join("\n"))
+        }
+        Finding::Error(e) => panic!("backend error: {e}"),
+    }
+    let n = SCENARIOS.fetch_add(1, Relaxed) + 1;
+    if n.is_power_of_two() || n % 10_000 == 0 {
+        eprintln!("ovm-fuzz: scenarios {n}, discarded-by-rule {}", DISCARDED.load(Relaxed));
+    }
+});

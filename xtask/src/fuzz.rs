@@ -1,0 +1,264 @@
+//! `cargo xtask fuzz [TARGET] --time SECS [--jobs N]`: a libFuzzer campaign on one of `fuzz/`'s
+//! targets, through cargo-fuzz (installed if missing). On stable Rust it runs with `-s none` (and
+//! `RUSTC_BOOTSTRAP=1`, which cargo-fuzz's flags need); where a nightly toolchain exists it uses the
+//! address sanitizer. New inputs go to a working corpus under `target/fuzz-corpus/TARGET`; the
+//! committed seeds in `fuzz/corpus/TARGET` are read, never written.
+//!
+//! It prints libFuzzer's figures (executions, executions per second, coverage), the differential
+//! target's own counts (scenarios, discarded by a documented rule), and every crash. A crash of the
+//! `differential` target is minimized (`ovm_scenario::minimize`, keeping its signature) and
+//! written, filled, as a regression vector into `vectors/regressions/`, which `cargo test` runs
+//! from then on; another target's crash input is kept in `fuzz/regressions/TARGET/`. Any crash
+//! fails the command. `--minimize FILE` turns a given differential input into its regression vector
+//! without fuzzing.
+
+use ovm_scenario::{differential, minimize, Finding, Scenario};
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::Instant,
+};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The fuzz target (`differential`, `transpile`, `isolation`, `fixture`), or `all`.
+    #[arg(default_value = "differential")]
+    target: String,
+    /// Seconds of fuzzing (per target with `all`).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=604_800))]
+    time: u64,
+    /// Parallel fuzzing processes.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=256))]
+    jobs: u64,
+    /// The sanitizer: `none` works on stable Rust; `address` needs a nightly toolchain (the default
+    /// when one is installed).
+    #[arg(long, value_parser = ["none", "address"])]
+    sanitizer: Option<String>,
+    /// Turn this differential input into a minimized regression vector, without fuzzing.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["time", "jobs"])]
+    minimize: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
+    let root = crate::project_root();
+    if let Some(input) = &args.minimize {
+        let bytes = std::fs::read(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
+        let path = write_regression(&root, &bytes)?;
+        println!("regression vector: {}", path.display());
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    let targets = fuzz_targets(&root)?;
+    let chosen: Vec<String> = if args.target == "all" {
+        targets.clone()
+    } else if targets.contains(&args.target) {
+        vec![args.target.clone()]
+    } else {
+        return Err(format!("no fuzz target `{}`; the targets are {} (or `all`)", args.target, targets.join(", ")));
+    };
+    ensure_cargo_fuzz()?;
+    let sanitizer = args.sanitizer.unwrap_or_else(|| if has_nightly() { "address" } else { "none" }.to_owned());
+    let mut crashed = false;
+    for target in &chosen {
+        crashed |= campaign(&root, target, args.time, args.jobs, &sanitizer)?;
+    }
+    Ok(if crashed { std::process::ExitCode::FAILURE } else { std::process::ExitCode::SUCCESS })
+}
+
+/// The `[[bin]]` names of `fuzz/Cargo.toml`.
+fn fuzz_targets(root: &Path) -> Result<Vec<String>, String> {
+    let manifest = root.join("fuzz/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+    let mut names = Vec::new();
+    let mut in_bin = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_bin = line == "[[bin]]";
+        } else if let Some(name) = line.strip_prefix("name = ").filter(|_| in_bin) {
+            names.push(name.trim_matches('"').to_owned());
+        }
+    }
+    Ok(names)
+}
+
+fn ensure_cargo_fuzz() -> Result<(), String> {
+    let installed = Command::new("cargo").args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
+    if installed {
+        return Ok(());
+    }
+    eprintln!("cargo-fuzz is not installed; installing it (cargo install cargo-fuzz --locked)");
+    let status = Command::new("cargo")
+        .args(["install", "cargo-fuzz", "--locked"])
+        .status()
+        .map_err(|e| format!("cannot run cargo install: {e}"))?;
+    if !status.success() {
+        return Err(format!("`cargo install cargo-fuzz` failed ({status})"));
+    }
+    Ok(())
+}
+
+fn has_nightly() -> bool {
+    Command::new("rustc").args(["+nightly", "--version"]).output().is_ok_and(|o| o.status.success())
+}
+
+/// What libFuzzer and the target said, read off their output.
+#[derive(Default, Debug)]
+struct Stats {
+    executions: Option<u64>,
+    per_second: Option<u64>,
+    coverage: Option<u64>,
+    scenarios: Option<u64>,
+    discarded: Option<u64>,
+}
+
+impl Stats {
+    fn read(&mut self, line: &str) {
+        let number = |text: &str| text.trim().split_whitespace().next().and_then(|n| n.trim_end_matches(',').parse().ok());
+        if let Some(rest) = line.strip_prefix("stat::number_of_executed_units:") {
+            self.executions = number(rest);
+        } else if let Some(rest) = line.strip_prefix("stat::average_exec_per_sec:") {
+            self.per_second = number(rest);
+        } else if let Some(rest) = line.strip_prefix("ovm-fuzz: scenarios ") {
+            self.scenarios = number(rest);
+            self.discarded = rest.split("discarded-by-rule ").nth(1).and_then(number);
+        }
+        if let Some(rest) = line.split(" cov: ").nth(1) {
+            self.coverage = number(rest);
+        }
+    }
+}
+
+/// Runs one target; whether it crashed.
+fn campaign(root: &Path, target: &str, time: u64, jobs: u64, sanitizer: &str) -> Result<bool, String> {
+    let corpus = root.join("target/fuzz-corpus").join(target);
+    let seeds = root.join("fuzz/corpus").join(target);
+    let artifacts = root.join("fuzz/artifacts").join(target);
+    for dir in [&corpus, &artifacts] {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut command = Command::new("cargo");
+    if sanitizer == "none" {
+        // cargo-fuzz passes flags only nightly accepts; stable accepts them with this.
+        command.env("RUSTC_BOOTSTRAP", "1");
+    } else {
+        command.arg("+nightly");
+    }
+    command.args(["fuzz", "run", target, "--sanitizer", sanitizer]);
+    command.arg(&corpus);
+    if seeds.is_dir() {
+        command.arg(&seeds);
+    }
+    command.arg("--");
+    command.arg(format!("-max_total_time={time}"));
+    command.arg("-print_final_stats=1");
+    command.arg(format!("-artifact_prefix={}/", artifacts.display()));
+    let dict = root.join("fuzz/dicts").join(if target == "fixture" { "json.dict" } else { "evm.dict" });
+    if dict.is_file() {
+        command.arg(format!("-dict={}", dict.display()));
+    }
+    if jobs > 1 {
+        command.arg(format!("-jobs={jobs}")).arg(format!("-workers={jobs}"));
+    }
+    command.current_dir(root).stdout(Stdio::piped()).stderr(Stdio::piped());
+    println!(
+        "fuzzing {target} for {time}s ({jobs} job{}, sanitizer {sanitizer})",
+        if jobs == 1 { "" } else { "s" },
+    );
+    let before = crash_files(&artifacts);
+    let started = Instant::now();
+    let output = command.output().map_err(|e| format!("cannot run cargo fuzz: {e}"))?;
+    let elapsed = started.elapsed();
+    let mut stats = Stats::default();
+    let text = String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout);
+    text.lines().for_each(|line| stats.read(line));
+    // With -jobs, each worker logs to fuzz-N.log in the working directory.
+    for log in (0..jobs).map(|i| root.join(format!("fuzz-{i}.log"))) {
+        if let Ok(text) = std::fs::read_to_string(&log) {
+            text.lines().for_each(|line| stats.read(line));
+            let _ = std::fs::remove_file(log);
+        }
+    }
+    let show = |v: Option<u64>| v.map_or_else(|| "?".to_owned(), |v| v.to_string());
+    println!(
+        "{target}: {} executions, {} per second, coverage {}{}",
+        show(stats.executions),
+        show(stats.per_second),
+        show(stats.coverage),
+        match stats.scenarios {
+            Some(n) => format!(", {n} scenarios, {} discarded by a documented rule", show(stats.discarded)),
+            None => String::new(),
+        }
+    );
+    let new: Vec<PathBuf> = crash_files(&artifacts).into_iter().filter(|f| !before.contains(f)).collect();
+    if output.status.success() && new.is_empty() {
+        println!("{target}: no crash");
+        return Ok(false);
+    }
+    if new.is_empty() {
+        let tail: Vec<&str> = text.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect();
+        return Err(format!("cargo fuzz run {target} failed without a crash input:\n{}", tail.join("\n")));
+    }
+    println!("first divergence after {:.1}s", elapsed.as_secs_f64());
+    for crash in &new {
+        println!("{target}: CRASH {}", crash.display());
+        if target == "differential" {
+            let bytes = std::fs::read(crash).map_err(|e| format!("cannot read {}: {e}", crash.display()))?;
+            let path = write_regression(root, &bytes)?;
+            println!("{target}: minimized regression vector {}", path.display());
+        } else {
+            let dir = root.join("fuzz/regressions").join(target);
+            std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            let kept = dir.join(crash.file_name().unwrap_or_default());
+            std::fs::copy(crash, &kept).map_err(|e| format!("cannot copy {}: {e}", crash.display()))?;
+            println!("{target}: reproducer kept in {}", kept.display());
+        }
+    }
+    Ok(true)
+}
+
+fn crash_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return vec![] };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            ["crash-", "timeout-", "oom-", "leak-"].iter().any(|prefix| name.starts_with(prefix))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Minimizes a divergent differential input and writes it, filled, to `vectors/regressions/`.
+/// An input that is not divergent (fixed since, or an error) is written as it is, said so.
+fn write_regression(root: &Path, bytes: &[u8]) -> Result<PathBuf, String> {
+    let scenario = Scenario::from_bytes(bytes);
+    let finding = differential(&scenario.to_test());
+    let (scenario, signature, what) = match &finding {
+        Finding::Divergent { signature, lines } => {
+            let small = minimize(&scenario, 2_000);
+            let first = match differential(&small.to_test()) {
+                Finding::Divergent { lines, .. } => lines.first().cloned().unwrap_or_default(),
+                _ => lines.first().cloned().unwrap_or_default(),
+            };
+            (small, signature.clone(), format!("divergent ({signature}) when found: {first}"))
+        }
+        Finding::Error(e) => (scenario, "error".to_owned(), format!("a backend error when found: {e}")),
+        Finding::Equal | Finding::Explained(_) => (scenario, "equal".to_owned(), "equal when written".to_owned()),
+    };
+    let digest = alloy_primitives::keccak256(bytes);
+    let name = format!("differential_{signature}_{}", alloy_primitives::hex::encode(&digest[..4]));
+    let comment = format!(
+        "A differential fuzzing reproducer, minimized: {what}. `cargo test` requires it to be equal natively and \
+         through the OVM after every transaction."
+    );
+    let json = scenario.to_json(&name, &comment);
+    let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())? + "\n";
+    let dir = root.join("vectors/regressions");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let path = dir.join(format!("{name}.json"));
+    let rel = format!("vectors/regressions/{name}.json");
+    let (filled, _) = crate::fill_blocks::fill_text(&text, &rel).map_err(|errors| errors.join("\n"))?;
+    std::fs::write(&path, filled).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
