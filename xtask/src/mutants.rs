@@ -368,7 +368,8 @@ fn prepare_tree(root: &Path, tree: &Path, base: &str) -> Result<(), String> {
 fn reset_tree(tree: &Path, base: &str) -> Result<(), String> {
     git_output(tree, &["checkout", "--quiet", "--force", "--detach", base])?;
     git_output(tree, &["reset", "--quiet", "--hard", base])?;
-    git_output(tree, &["clean", "-fdq"])?;
+    // Keep the pinned solc (a symlink to the project's node_modules is not ignored as a directory).
+    git_output(tree, &["clean", "-fdq", "-e", "contracts/node_modules"])?;
     Ok(())
 }
 
