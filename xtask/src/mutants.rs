@@ -479,9 +479,11 @@ fn describe(patch: &Path) -> String {
 
 /// The first failing test's name or the first divergent case in a detector's output.
 fn first_failure(text: &str) -> Option<String> {
-    let line = text
-        .lines()
-        .find(|l| l.trim_start().starts_with("---- ") || l.contains("panicked at") || l.contains("divergent"))?;
+    let lines = || text.lines();
+    let line = lines()
+        .find(|l| l.starts_with("test ") && l.ends_with(" ... FAILED"))
+        .or_else(|| lines().find(|l| l.trim_start().starts_with("---- ") || l.contains("panicked at")))?;
+    let line = line.trim_start_matches("test ").trim_end_matches(" ... FAILED");
     let line = line.trim().trim_start_matches("---- ").trim_end_matches(" stdout ----");
     Some(line.chars().take(120).collect())
 }
