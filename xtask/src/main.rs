@@ -9,6 +9,7 @@ mod fetch;
 mod fill;
 mod fill_blocks;
 mod fuzz;
+mod mutants;
 mod profile;
 mod stats;
 
@@ -56,6 +57,10 @@ enum Command {
     /// Count where the OVM half's physical work goes: EM requests by op and the EM instructions
     /// each costs, transpiled-code instructions, physical calls by kind.
     EmProfile(profile::Args),
+    /// Detection power: apply each mutant patch (fuzz/mutants/*.patch) to a scratch copy, rebuild,
+    /// and run the detectors (own tests and vectors, shared state and blockchain tests, the
+    /// differential fuzzer) until one catches it; fails if a mutant survives them all.
+    Mutants(mutants::Args),
 }
 
 /// `--vectors`: where the state tests are, resolved the same way by every workflow that reads them.
@@ -91,6 +96,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::run(args).map(|()| ExitCode::SUCCESS),
         Command::Envelope(args) => envelope::run(args).map(|()| ExitCode::SUCCESS),
         Command::EmProfile(args) => profile::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Mutants(args) => mutants::run(args),
     };
     match result {
         Ok(code) => code,
