@@ -34,6 +34,10 @@ pub struct Args {
     /// when one is installed).
     #[arg(long, value_parser = ["none", "address"])]
     sanitizer: Option<String>,
+    /// Instead of fuzzing: time the differential pipeline's phases over this many generated
+    /// scenarios (deterministic inputs, no instrumentation), the bench behind the throughput figure.
+    #[arg(long, value_name = "N", conflicts_with_all = ["minimize"])]
+    profile: Option<usize>,
     /// Turn this differential input into a minimized regression vector, without fuzzing.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["time", "jobs"])]
     minimize: Option<PathBuf>,
@@ -46,6 +50,9 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
         let path = write_regression(&root, &bytes)?;
         println!("regression vector: {}", path.display());
         return Ok(std::process::ExitCode::SUCCESS);
+    }
+    if let Some(n) = args.profile {
+        return profile(n).map(|()| std::process::ExitCode::SUCCESS);
     }
     let targets = fuzz_targets(&root)?;
     let chosen: Vec<String> = if args.target == "all" {
@@ -112,7 +119,7 @@ struct Stats {
 
 impl Stats {
     fn read(&mut self, line: &str) {
-        let number = |text: &str| text.trim().split_whitespace().next().and_then(|n| n.trim_end_matches(',').parse().ok());
+        let number = |text: &str| text.split_whitespace().next().and_then(|n| n.trim_end_matches(',').parse().ok());
         if let Some(rest) = line.strip_prefix("stat::number_of_executed_units:") {
             self.executions = number(rest);
         } else if let Some(rest) = line.strip_prefix("stat::average_exec_per_sec:") {
@@ -143,6 +150,11 @@ fn campaign(root: &Path, target: &str, time: u64, jobs: u64, sanitizer: &str) ->
         command.arg("+nightly");
     }
     command.args(["fuzz", "run", target, "--sanitizer", sanitizer]);
+    if target == "differential" {
+        // Its inputs are structure (a scenario), not magic values to match: tracing comparisons
+        // through two EVMs costs more executions than it finds.
+        command.arg("--no-trace-compares");
+    }
     command.arg(&corpus);
     if seeds.is_dir() {
         command.arg(&seeds);
@@ -158,18 +170,31 @@ fn campaign(root: &Path, target: &str, time: u64, jobs: u64, sanitizer: &str) ->
     if jobs > 1 {
         command.arg(format!("-jobs={jobs}")).arg(format!("-workers={jobs}"));
     }
-    command.current_dir(root).stdout(Stdio::piped()).stderr(Stdio::piped());
-    println!(
-        "fuzzing {target} for {time}s ({jobs} job{}, sanitizer {sanitizer})",
-        if jobs == 1 { "" } else { "s" },
-    );
+    command.current_dir(root).stdout(Stdio::null()).stderr(Stdio::piped());
+    println!("fuzzing {target} for {time}s ({jobs} job{}, sanitizer {sanitizer})", if jobs == 1 { "" } else { "s" },);
     let before = crash_files(&artifacts);
     let started = Instant::now();
-    let output = command.output().map_err(|e| format!("cannot run cargo fuzz: {e}"))?;
-    let elapsed = started.elapsed();
+    let mut child = command.spawn().map_err(|e| format!("cannot run cargo fuzz: {e}"))?;
+    // libFuzzer's status lines (`#N pulse ... exec/s`) are progress: shown on a terminal only.
+    let show_progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let mut stats = Stats::default();
-    let text = String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout);
-    text.lines().for_each(|line| stats.read(line));
+    let mut last_lines = std::collections::VecDeque::new();
+    if let Some(stderr) = child.stderr.take() {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            stats.read(&line);
+            if show_progress && line.starts_with('#') {
+                eprintln!("{target}: {line}");
+            }
+            last_lines.push_back(line);
+            if last_lines.len() > 60 {
+                last_lines.pop_front();
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| format!("cargo fuzz: {e}"))?;
+    let elapsed = started.elapsed();
+    let text = last_lines.iter().map(String::as_str).collect::<Vec<_>>().join("\n");
     // With -jobs, each worker logs to fuzz-N.log in the working directory.
     for log in (0..jobs).map(|i| root.join(format!("fuzz-{i}.log"))) {
         if let Ok(text) = std::fs::read_to_string(&log) {
@@ -189,15 +214,23 @@ fn campaign(root: &Path, target: &str, time: u64, jobs: u64, sanitizer: &str) ->
         }
     );
     let new: Vec<PathBuf> = crash_files(&artifacts).into_iter().filter(|f| !before.contains(f)).collect();
-    if output.status.success() && new.is_empty() {
+    if status.success() && new.is_empty() {
         println!("{target}: no crash");
         return Ok(false);
     }
     if new.is_empty() {
-        let tail: Vec<&str> = text.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect();
-        return Err(format!("cargo fuzz run {target} failed without a crash input:\n{}", tail.join("\n")));
+        return Err(format!("cargo fuzz run {target} failed without a crash input:\n{text}"));
     }
     println!("first divergence after {:.1}s", elapsed.as_secs_f64());
+    // What the target said about the crash (a differential one: the differences).
+    let said: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("divergent") || l.contains("panicked") || l.contains("block "))
+        .take(12)
+        .collect();
+    for line in said {
+        println!("{target}: {line}");
+    }
     for crash in &new {
         println!("{target}: CRASH {}", crash.display());
         if target == "differential" {
@@ -261,4 +294,68 @@ fn write_regression(root: &Path, bytes: &[u8]) -> Result<PathBuf, String> {
     let (filled, _) = crate::fill_blocks::fill_text(&text, &rel).map_err(|errors| errors.join("\n"))?;
     std::fs::write(&path, filled).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
+}
+
+/// `--profile N`: the differential pipeline, phase by phase, on one thread.
+fn profile(n: usize) -> Result<(), String> {
+    use std::time::Duration;
+    let mut rows: Vec<(ovm_scenario::Phases, (usize, usize))> = Vec::with_capacity(n);
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let started = Instant::now();
+    for _ in 0..n {
+        let input: Vec<u8> = (0..1024)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        let (finding, phases, size) = ovm_scenario::profile(&input)?;
+        match finding {
+            Finding::Divergent { lines, .. } => {
+                return Err(format!("a profiled scenario diverges: {}", lines.join("; ")))
+            }
+            Finding::Error(e) => return Err(format!("a profiled scenario errs: {e}")),
+            Finding::Equal | Finding::Explained(_) => {}
+        }
+        rows.push((phases, size));
+    }
+    let wall = started.elapsed();
+    let report = |name: &str, keep: &dyn Fn(&(usize, usize)) -> bool| {
+        let chosen: Vec<&ovm_scenario::Phases> = rows.iter().filter(|(_, s)| keep(s)).map(|(p, _)| p).collect();
+        if chosen.is_empty() {
+            return;
+        }
+        let phase = |f: &dyn Fn(&ovm_scenario::Phases) -> Duration| {
+            let mut v: Vec<Duration> = chosen.iter().map(|p| f(p)).collect();
+            v.sort();
+            let total: Duration = v.iter().sum();
+            (v[v.len() / 2], total)
+        };
+        let phases: [(&str, (Duration, Duration)); 5] = [
+            ("generation", phase(&|p| p.generation)),
+            ("native", phase(&|p| p.native)),
+            ("ovm genesis", phase(&|p| p.ovm_genesis)),
+            ("ovm execution", phase(&|p| p.ovm_execution)),
+            ("compare", phase(&|p| p.compare)),
+        ];
+        let total: Duration = phases.iter().map(|(_, (_, t))| *t).sum();
+        println!(
+            "{name}: {} scenarios, {:.0} per second on one thread",
+            chosen.len(),
+            chosen.len() as f64 / total.as_secs_f64()
+        );
+        for (label, (median, sum)) in phases {
+            println!(
+                "  {label:<14} median {:>7.1} us, {:>5.1}% of the time",
+                median.as_secs_f64() * 1e6,
+                100.0 * sum.as_secs_f64() / total.as_secs_f64()
+            );
+        }
+    };
+    report("all", &|_| true);
+    report("2-4 contracts, 1-3 transactions", &|(c, t)| (2..=4).contains(c) && (1..=3).contains(t));
+    println!("wall time {:.1}s", wall.as_secs_f64());
+    Ok(())
 }

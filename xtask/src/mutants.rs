@@ -103,8 +103,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         return Err(format!("no *.patch in {} (matching --only)", patches_dir.display()));
     }
     let wanted = |d: &str| {
-        args.detectors.is_empty()
-            || args.detectors.iter().any(|w| w == d || (w == "shared" && d.starts_with("shared")))
+        args.detectors.is_empty() || args.detectors.iter().any(|w| w == d || (w == "shared" && d.starts_with("shared")))
     };
     let shared = shared_vectors(&root, args.shared_vectors.as_deref());
 
@@ -116,7 +115,13 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     prepare_tree(&root, &tree, &base)?;
     seed_target(&root, &target);
 
-    eprintln!("mutants: {} patches from {}, scratch {} at {}", patches.len(), patches_dir.display(), tree.display(), &base[..12]);
+    eprintln!(
+        "mutants: {} patches from {}, scratch {} at {}",
+        patches.len(),
+        patches_dir.display(),
+        tree.display(),
+        &base[..12]
+    );
     let mut results = Vec::new();
     for patch in &patches {
         let name = file_stem(patch).to_owned();
@@ -186,11 +191,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let table = render(&results);
     println!("\n{table}");
     let _ = fs::write(work.join("results.md"), &table);
-    let survivors: Vec<&str> = results
-        .iter()
-        .filter(|r| r.broken.is_none() && r.caught_by().is_empty())
-        .map(|r| r.name.as_str())
-        .collect();
+    let survivors: Vec<&str> =
+        results.iter().filter(|r| r.broken.is_none() && r.caught_by().is_empty()).map(|r| r.name.as_str()).collect();
     let broken = results.iter().filter(|r| r.broken.is_some()).count();
     let caught = results.iter().filter(|r| !r.caught_by().is_empty()).count();
     println!(
@@ -247,8 +249,16 @@ impl Ctx<'_> {
             OWN_TESTS => self.run(
                 detector,
                 self.cargo(&[
-                    "test", "--release", "-p", "ovm-conformance", "--test", "ovm_vectors", "--test", "blocks",
-                    "--test", "traces",
+                    "test",
+                    "--release",
+                    "-p",
+                    "ovm-conformance",
+                    "--test",
+                    "ovm_vectors",
+                    "--test",
+                    "blocks",
+                    "--test",
+                    "traces",
                 ]),
             ),
             _ => {
@@ -394,7 +404,11 @@ fn shared_vectors(root: &Path, flag: Option<&Path>) -> Option<PathBuf> {
         Some(root.join("vectors/ethereum-tests")),
         Some(root.join("../shared/vectors/ethereum-tests")),
     ];
-    candidates.into_iter().flatten().find(|p| p.join("GeneralStateTests").is_dir()).map(|p| p.canonicalize().unwrap_or(p))
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|p| p.join("GeneralStateTests").is_dir())
+        .map(|p| p.canonicalize().unwrap_or(p))
 }
 
 /// The counts of a results.json.
@@ -439,8 +453,7 @@ fn render(results: &[MutantResult]) -> String {
             (None, c) if c.is_empty() => "**SURVIVED**".to_owned(),
             (None, c) => c.join(", "),
         };
-        let detectors =
-            r.detectors.iter().map(|(d, v)| format!("{d}: {}", show(v))).collect::<Vec<_>>().join("; ");
+        let detectors = r.detectors.iter().map(|(d, v)| format!("{d}: {}", show(v))).collect::<Vec<_>>().join("; ");
         let first = r.fuzz_first_divergence.clone().unwrap_or_else(|| "-".into());
         let _ = writeln!(
             out,
@@ -493,11 +506,7 @@ fn last_error(text: &str) -> String {
 }
 
 fn git_output(dir: &Path, args: &[&str]) -> Result<String, String> {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
+    let out = Command::new("git").args(args).current_dir(dir).output().map_err(|e| format!("cannot run git: {e}"))?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
     } else {

@@ -202,14 +202,14 @@ impl Chain {
     /// A physical state with only the EM deployed.
     fn em_only() -> L2Db {
         let mut db = L2Db::default();
-        db.insert_account_info(
-            EM,
-            AccountInfo {
-                code_hash: keccak256(em_code()),
-                code: Some(Bytecode::new_raw(em_code().clone())),
-                ..Default::default()
-            },
-        );
+        // Analysed once (jump destinations): every chain shares it.
+        static EM_ACCOUNT: OnceLock<AccountInfo> = OnceLock::new();
+        let account = EM_ACCOUNT.get_or_init(|| AccountInfo {
+            code_hash: keccak256(em_code()),
+            code: Some(Bytecode::new_raw(em_code().clone())),
+            ..Default::default()
+        });
+        db.insert_account_info(EM, account.clone());
         db
     }
 

@@ -482,6 +482,53 @@ pub fn differential(test: &BlockchainTest) -> Finding {
     }
 }
 
+/// Where one scenario's differential run spends its time.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Phases {
+    /// Bytes to scenario to in-memory test (programs compiled).
+    pub generation: std::time::Duration,
+    pub native: std::time::Duration,
+    /// The OVM chain's genesis: every contract transpiled, the EM's genesis request.
+    pub ovm_genesis: std::time::Duration,
+    /// The OVM's blocks: system calls, transactions, dumps after each.
+    pub ovm_execution: std::time::Duration,
+    pub compare: std::time::Duration,
+}
+
+/// The differential run of the scenario `bytes` describe, timed phase by phase.
+pub fn profile(bytes: &[u8]) -> Result<(Finding, Phases, (usize, usize)), String> {
+    use std::time::Instant;
+    let clock = Instant::now();
+    let scenario = Scenario::from_bytes(bytes);
+    let test = scenario.to_test();
+    let generation = clock.elapsed();
+    let size = (scenario.contracts.len(), test.transaction_count());
+    let clock = Instant::now();
+    let native = ovm_native::NativeBackend.run_blocks(&test).map_err(|e| e.to_string())?;
+    let native_time = clock.elapsed();
+    let clock = Instant::now();
+    let (ovm, ovm_genesis) = ovm_l2::L2Backend.run_blocks_timed(&test).map_err(|e| e.to_string())?;
+    let ovm_time = clock.elapsed();
+    let clock = Instant::now();
+    let (verdict, lines) = ovm_conformance::compare_chains(&native, &ovm);
+    let compare = clock.elapsed();
+    let finding = match verdict {
+        ovm_compare::Verdict::Equal => Finding::Equal,
+        ovm_compare::Verdict::Explained(rule) => Finding::Explained(rule.name().to_owned()),
+        ovm_compare::Verdict::Divergent => {
+            Finding::Divergent { signature: signature(lines.first().map_or("", String::as_str)), lines }
+        }
+    };
+    let phases = Phases {
+        generation,
+        native: native_time,
+        ovm_genesis,
+        ovm_execution: ovm_time.saturating_sub(ovm_genesis),
+        compare,
+    };
+    Ok((finding, phases, size))
+}
+
 /// The kind of a difference line, without where it is and what the values are:
 /// `block 1, transaction 0: account 0x…: storage[0x3]: 0x1 vs 0x2` → `storage`.
 pub fn signature(line: &str) -> String {
