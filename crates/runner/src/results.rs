@@ -367,8 +367,20 @@ impl Report {
             }
         }
         out.push_str(&self.verdict_table(width, by_folder));
-        for (reason, count) in &self.skipped {
+        // The most frequent reasons first; many distinct ones (a block number in each) are cut short.
+        const MAX_REASONS: usize = 10;
+        let mut reasons: Vec<(&String, &usize)> = self.skipped.iter().collect();
+        reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for (reason, count) in reasons.iter().take(MAX_REASONS) {
             let _ = writeln!(out, "skipped {count} case(s): {reason}");
+        }
+        if reasons.len() > MAX_REASONS {
+            let rest: usize = reasons[MAX_REASONS..].iter().map(|(_, n)| **n).sum();
+            let _ = writeln!(
+                out,
+                "skipped {rest} more case(s) for {} other reasons, all in results.json",
+                reasons.len() - MAX_REASONS
+            );
         }
         for error in &self.file_errors {
             let _ = writeln!(out, "file error: {error}");
