@@ -44,15 +44,41 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The text of HTML (entities of the escaper decoded), for comparing with what a reader sees.
+/// The text of HTML (the escaper's entities decoded), for comparing with what a reader sees.
 fn text(html: &str) -> String {
-    html.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&#34;", "\"")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&amp;", "&")
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let Some(end) = rest.find(';') else { break };
+        let entity = &rest[1..end];
+        let decoded = match entity {
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "amp" => Some('&'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .map(|h| u32::from_str_radix(h, 16))
+                .or_else(|| entity.strip_prefix('#').map(str::parse))
+                .and_then(Result::ok)
+                .and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The inner HTML of the first element whose opening tag contains `marker`.
@@ -139,7 +165,7 @@ fn a_case_page_highlights_the_first_difference_and_gives_the_command() {
     assert!(first.contains("account 0x1000000000000000000000000000000000000000: storage[0x3]"), "{first}");
     assert!(first.contains("0x<mark>5</mark>") && first.contains("0x<mark>6</mark>"), "{first}");
     assert_eq!(page.matches("id=\"first-difference\"").count(), 1);
-    assert!(page.contains("balance") && page.contains("<mark>0</mark>") && page.contains("<mark>990</mark>"));
+    assert!(page.contains("balance") && page.contains("<mark>1000</mark>") && page.contains("<mark>990</mark>"));
     let command = text(element(&page, "id=\"command\"", "</pre>"));
     assert_eq!(command, format!("cargo xtask conformance --vectors '/srv/vectors/ethereum tests' --case {SSTORE}"));
     // A blockchain test: where it was found, then the field.
@@ -181,7 +207,7 @@ fn test_data_is_text_never_markup() {
         }
     }
     let index = &pages[0];
-    assert!(index.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the id is shown as text");
+    assert!(text(index).contains(SCRIPT), "the id is shown as text");
     assert!(text(index).contains("ovm backend: <b>panic</b> at foo"), "the error group's signature");
     assert!(text(index).contains("stBroken/<i>bad</i>.json"), "the file error");
     let script = page_of(&run, SCRIPT);
