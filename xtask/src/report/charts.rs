@@ -174,8 +174,13 @@ impl Histogram {
                 }
             })
             .collect();
-        let ticks = ((lo.ceil() as i32)..=(hi.floor() as i32))
-            .map(|k| Tick { x: format!("{:.2}", x_of(f64::from(k))), label: times(2f64.powi(k)) })
+        // Ticks at powers of two, or at quarter or half powers when the range is narrow.
+        let tick_step = if hi - lo <= 2.0 { 0.25 } else if hi - lo <= 4.0 { 0.5 } else { 1.0 };
+        let ticks = (((lo / tick_step).ceil() as i32)..=((hi / tick_step).floor() as i32))
+            .map(|k| {
+                let log = f64::from(k) * tick_step;
+                Tick { x: format!("{:.2}", x_of(log)), label: times(log.exp2()) }
+            })
             .collect();
         let median = quantile(&values, 0.5);
         Some(Self {
