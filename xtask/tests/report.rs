@@ -364,3 +364,42 @@ fn in_a_headless_browser() {
     screenshot(&href(SSTORE), "case.png");
     screenshot(&case_path, "case-injected.png");
 }
+
+/// End to end: `conformance --html` writes the report of a real run, and `report --traces 1` reruns
+/// a case (made divergent in results.json) from the recorded vectors and puts both traces on its page.
+#[test]
+fn a_real_run_renders_and_a_case_page_gets_its_traces() {
+    let dir = scratch("real");
+    std::fs::create_dir_all(dir.join("vectors")).unwrap();
+    let own = concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/state/call_and_log.json");
+    std::fs::copy(own, dir.join("vectors/a.json")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["conformance", "--quiet", "--html", "--vectors"])
+        .arg(dir.join("vectors"))
+        .arg("--reports")
+        .arg(dir.join("reports"))
+        .env_remove("ETHEREUM_TESTS")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let run = dir.join("reports/latest");
+    let index = read(&run.join("index.html"));
+    let mut results: Value = serde_json::from_str(&read(&run.join("results.json"))).unwrap();
+    let cases = results["cases"].as_array().unwrap().len();
+    assert!(index.contains(&format!("data-verdict=\"equal\">{cases}</td>")), "every case equal, on the index");
+    assert!(results["run"]["command"].as_str().unwrap().contains("conformance --quiet --html --vectors"));
+    assert!(results["run"]["em_artifact"].as_str().unwrap().starts_with("0x"));
+
+    let case = &mut results["cases"][0];
+    case["verdict"] = "divergent".into();
+    case["status"] = "fail".into();
+    case["diff"] = serde_json::json!(["status: Stop vs Revert"]);
+    let id = case["id"].as_str().unwrap().to_owned();
+    let forced = write_run(&dir.join("forced"), &results);
+    let out = xtask(&[forced.as_os_str(), "--traces".as_ref(), "1".as_ref()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let page = page_of(&forced, &id);
+    let note = text(element(&page, "id=\"trace-note\"", "</p>"));
+    assert!(note.starts_with("The two traces are equal, step by step ("), "{note}");
+    assert!(!note.contains("(0 lines)"), "{note}");
+}

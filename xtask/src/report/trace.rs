@@ -139,3 +139,32 @@ pub fn align(native: &[String], ovm: &[String], truncated: bool) -> TraceView {
         rows,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(pc: u64, op: &str, gas: u64) -> String {
+        format!(r#"{{"pc":{pc},"op":1,"gas":"0x{gas:x}","depth":1,"stack":["0x1"],"opName":"{op}"}}"#)
+    }
+
+    #[test]
+    fn the_window_is_around_the_first_differing_step() {
+        let native: Vec<String> = (0..100).map(|i| line(i, "ADD", 1000 - i)).collect();
+        let mut ovm = native.clone();
+        ovm[50] = line(50, "ADD", 7);
+        ovm.truncate(60);
+        let view = align(&native, &ovm, false);
+        assert_eq!(view.rows.len(), 2 * WINDOW + 1);
+        assert_eq!(view.rows[0].index, 50 - WINDOW);
+        let first: Vec<_> = view.rows.iter().filter(|r| r.first).collect();
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].index, 50);
+        assert!(first[0].native.contains("gas 0x3b6") && first[0].ovm.contains("gas 0x7"), "{}", first[0].ovm);
+        // Past the OVM trace's end, the native steps still differ from nothing.
+        assert!(view.rows.iter().filter(|r| r.index >= 60).all(|r| r.differs && r.ovm == "(ended)"));
+        assert!(view.note.contains("first differ at step 50"), "{}", view.note);
+        assert!(align(&native, &native, true).rows.is_empty());
+        assert!(align(&native, &native, true).note.contains("64 MiB"));
+    }
+}
