@@ -111,7 +111,9 @@ fn the_index_counts_statuses_verdicts_kinds_and_folders() {
     for (status, n) in [("pass", 6), ("fail", 4), ("error", 1), ("skipped", 1)] {
         assert!(index.contains(&format!("data-status=\"{status}\">{n}</td>")), "status {status}: {n}");
     }
-    for (verdict, n, percent) in [("equal", 3, "30.0%"), ("divergent", 4, "40.0%"), ("explained(halt-order)", 2, "20.0%")] {
+    for (verdict, n, percent) in
+        [("equal", 3, "30.0%"), ("divergent", 4, "40.0%"), ("explained(halt-order)", 2, "20.0%")]
+    {
         let cell = format!("data-verdict=\"{verdict}\">{n}</td><td class=\"n\">{percent}</td>");
         assert!(index.contains(&cell), "verdict {verdict}: {n} ({percent})");
     }
@@ -136,7 +138,8 @@ fn the_index_counts_statuses_verdicts_kinds_and_folders() {
     assert!(others.contains("stExample/add11.json::add11::Shanghai::d0g0v0"));
     // The header says what ran.
     let header = text(element(&index, "id=\"header\"", "</table>"));
-    for fact in ["0123456789abcdef0123456789abcdef01234567", "43.0.3", "0xfeedbeef", "2 core(s)", "2026-11-30 12:00:00"] {
+    for fact in ["0123456789abcdef0123456789abcdef01234567", "43.0.3", "0xfeedbeef", "2 core(s)", "2026-11-30 12:00:00"]
+    {
         assert!(header.contains(fact), "header lacks {fact}");
     }
     assert!(header.contains("cargo xtask conformance --vectors '/srv/vectors/ethereum tests'"), "header: command");
@@ -288,7 +291,11 @@ fn shards_merge_into_the_whole_run_and_mismatched_ones_are_refused() {
     );
     let out = xtask(&["--merge".as_ref(), a.as_os_str(), other.as_os_str(), "--reports".as_ref(), reports.as_os_str()]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("different vectors"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("different vectors"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let commit = write_run(
         &dir.join("commit"),
         &modified(|r| {
@@ -296,8 +303,13 @@ fn shards_merge_into_the_whole_run_and_mismatched_ones_are_refused() {
             r["run"]["commit"] = "fedcba".into();
         }),
     );
-    let out = xtask(&["--merge".as_ref(), a.as_os_str(), commit.as_os_str(), "--reports".as_ref(), reports.as_os_str()]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("different commits"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out =
+        xtask(&["--merge".as_ref(), a.as_os_str(), commit.as_os_str(), "--reports".as_ref(), reports.as_os_str()]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("different commits"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = xtask(&["--merge".as_ref(), a.as_os_str(), a.as_os_str(), "--reports".as_ref(), reports.as_os_str()]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("given twice"), "{}", String::from_utf8_lossy(&out.stderr));
 }

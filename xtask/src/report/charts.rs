@@ -175,7 +175,13 @@ impl Histogram {
             })
             .collect();
         // Ticks at powers of two, or at quarter or half powers when the range is narrow.
-        let tick_step = if hi - lo <= 2.0 { 0.25 } else if hi - lo <= 4.0 { 0.5 } else { 1.0 };
+        let tick_step = if hi - lo <= 2.0 {
+            0.25
+        } else if hi - lo <= 4.0 {
+            0.5
+        } else {
+            1.0
+        };
         let ticks = (((lo / tick_step).ceil() as i32)..=((hi / tick_step).floor() as i32))
             .map(|k| {
                 let log = f64::from(k) * tick_step;

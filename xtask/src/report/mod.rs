@@ -107,7 +107,9 @@ pub fn page_name(id: &str) -> String {
 /// A word for a POSIX shell: as it is when it is plainly safe, else single-quoted.
 pub fn shell_quote(word: &str) -> String {
     let plain = !word.is_empty()
-        && word.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | ':' | '=' | ',' | '+'));
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | ':' | '=' | ',' | '+'));
     if plain {
         word.to_owned()
     } else {
@@ -235,13 +237,13 @@ fn index_page(results: &Results, baseline: Option<&Results>) -> IndexPage {
         .into_iter()
         .map(|((verdict, signature), cases)| Group { anchor: String::new(), verdict, signature, cases })
         .collect();
-    groups.sort_by(|a, b| b.cases.len().cmp(&a.cases.len()));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.cases.len()));
     for (i, g) in groups.iter_mut().enumerate() {
         g.anchor = format!("group-{}", i + 1);
     }
 
     let mut skipped: Vec<(String, usize)> = results.skipped.iter().map(|(r, n)| (r.clone(), *n)).collect();
-    skipped.sort_by(|a, b| b.1.cmp(&a.1));
+    skipped.sort_by_key(|s| std::cmp::Reverse(s.1));
     let file_errors = results
         .file_errors
         .iter()
@@ -391,11 +393,8 @@ fn case_page(run: &model::Run, case: &Case, trace: Option<TraceView>) -> CasePag
     facts.push(Fact { label: "physical gas (OVM)", value: gas(case.physical_gas) });
     let timings: Vec<String> = case.timings.iter().map(|(k, v)| format!("{k} {v} µs")).collect();
     facts.push(Fact { label: "time", value: format!("{} µs ({})", case.micros, timings.join(", ")) });
-    let command = format!(
-        "cargo xtask conformance --vectors {} --case {}",
-        shell_quote(&run.vectors),
-        shell_quote(&case.id)
-    );
+    let command =
+        format!("cargo xtask conformance --vectors {} --case {}", shell_quote(&run.vectors), shell_quote(&case.id));
     let mut rows = Vec::new();
     let mut raw = Vec::new();
     for line in &case.diff {

@@ -254,9 +254,9 @@ pub fn merge(shards: Vec<Results>, run_id: String) -> Result<Results, String> {
     for shard in shards {
         cases.extend(shard.cases);
         for error in shard.file_errors {
-            let known = file_errors.iter().any(|e| {
-                e.file == error.file && e.test_name == error.test_name && e.message == error.message
-            });
+            let known = file_errors
+                .iter()
+                .any(|e| e.file == error.file && e.test_name == error.test_name && e.message == error.message);
             if !known {
                 file_errors.push(error);
             }

@@ -107,7 +107,8 @@ pub fn align(native: &[String], ovm: &[String], truncated: bool) -> TraceView {
     let o: Vec<(String, String)> = ovm.iter().map(|l| step(l)).collect();
     let longest = n.len().max(o.len());
     let first = (0..longest).find(|&i| n.get(i).map(|s| &s.0) != o.get(i).map(|s| &s.0));
-    let limit = if truncated { format!(" (each trace kept up to {} MiB)", MAX_TRACE_BYTES >> 20) } else { String::new() };
+    let limit =
+        if truncated { format!(" (each trace kept up to {} MiB)", MAX_TRACE_BYTES >> 20) } else { String::new() };
     let Some(first) = first else {
         return TraceView {
             note: format!("The two traces are equal, step by step ({longest} lines){limit}."),
