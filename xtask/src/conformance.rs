@@ -67,6 +67,9 @@ pub struct Args {
     /// Write the ids of this run's `explained` cases to FILE, as the baseline of later runs.
     #[arg(long, value_name = "FILE", conflicts_with = "native_only")]
     write_baseline: Option<PathBuf>,
+    /// At the end, render the run's HTML report (reports/<run>/index.html; see `cargo xtask report`).
+    #[arg(long)]
+    html: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
@@ -142,6 +145,10 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         shard: args.shard.map(|(k, n)| format!("{k}/{n}")),
         files: loaded.files,
         wall_seconds: started.elapsed().as_secs_f64(),
+        command: Some(command_line()),
+        commit: crate::report::git_head(&root),
+        cores: std::thread::available_parallelism().ok().map(usize::from),
+        em_artifact: crate::report::em_artifact_hash(&root),
     };
     let report = Report::new(run, records, loaded.file_errors);
     let listed = if args.quiet { 20 } else { 50 };
@@ -173,11 +180,22 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     if let Some(path) = &args.write_baseline {
         write_baseline(&report, path, &vectors.root)?;
     }
+    if args.html {
+        let results = crate::report::model::read(&dir)?;
+        let index = crate::report::render(&results, &dir, None, 0)?;
+        println!("html report: {}", index.display());
+    }
     let drifted = match &args.baseline {
         Some(path) => !check_baseline(&report, path)?,
         None => false,
     };
     Ok(if (t.is_clean() && !drifted) || args.no_fail { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// How this run was invoked, as a shell command line (`cargo xtask` and the arguments, quoted).
+fn command_line() -> String {
+    let args: Vec<String> = std::env::args().skip(1).map(|a| crate::report::shell_quote(&a)).collect();
+    format!("cargo xtask {}", args.join(" "))
 }
 
 /// The OVM's cost against the native run's, per case: medians of the time and gas ratios.

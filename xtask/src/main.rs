@@ -11,6 +11,7 @@ mod fill_blocks;
 mod fuzz;
 mod mutants;
 mod profile;
+mod report;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -61,6 +62,9 @@ enum Command {
     /// and run the detectors (own tests and vectors, shared state and blockchain tests, the
     /// differential fuzzer) until one catches it; fails if a mutant survives them all.
     Mutants(mutants::Args),
+    /// Render a run's results.json as a self-contained HTML report (reports/<run>/index.html and a
+    /// page per case that is not equal); --merge joins the results of --shard runs first.
+    Report(report::Args),
 }
 
 /// `--vectors`: where the state tests are, resolved the same way by every workflow that reads them.
@@ -97,6 +101,7 @@ fn main() -> ExitCode {
         Command::Envelope(args) => envelope::run(args).map(|()| ExitCode::SUCCESS),
         Command::EmProfile(args) => profile::run(args).map(|()| ExitCode::SUCCESS),
         Command::Mutants(args) => mutants::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(code) => code,

@@ -270,6 +270,16 @@ pub struct RunInfo {
     pub shard: Option<String>,
     pub files: usize,
     pub wall_seconds: f64,
+    /// Optional additions (schema 3): how the run was invoked, the project's commit, the machine's
+    /// cores, the keccak-256 of the EM artifact the run used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cores: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub em_artifact: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -179,6 +179,10 @@ fn the_report_counts_every_case_and_escapes_junit() {
         shard: None,
         files: 5,
         wall_seconds: 0.0,
+        command: None,
+        commit: None,
+        cores: None,
+        em_artifact: None,
     };
     let report = Report::new(run, records, vec![]);
     assert_eq!(report.totals.cases, loaded.len());
