@@ -11,7 +11,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use ovm_fixture::{is_blockchain_text, load_blockchain_str, load_str, FileError, VectorFile};
-use revm::{context::Context, database::State, MainContext};
+use revm::{database::State, Context, MainBuilder, MainContext};
 use serde_json::{json, Map, Value};
 
 const FILE: &str = "fuzz/input.json";
@@ -43,7 +43,7 @@ fn check(text: &str) {
             if let Ok(tx) = &setup.tx {
                 let db = State::builder().with_cached_prestate(pre).build();
                 let ctx = Context::mainnet().with_block(&setup.block).with_tx(tx.clone()).with_cfg(setup.cfg.clone());
-                let _ = ctx.with_db(db);
+                let _ = ctx.with_db(db).build_mainnet();
             }
         }
     }
@@ -113,7 +113,9 @@ impl Hex {
             Hex::Bytes(b) => json!(format!("0x{}", hex(b))),
             Hex::Zero32 => json!(format!("0x{}", "00".repeat(32))),
             Hex::Address(b) => json!(format!("0x{}", format!("{b:02x}").repeat(20))),
-            Hex::Odd(v) => json!(format!("0x{:x}{}", v, "f".repeat(if format!("{v:x}").len() % 2 == 0 { 1 } else { 0 }))),
+            Hex::Odd(v) => {
+                json!(format!("0x{:x}{}", v, "f".repeat(if format!("{v:x}").len() % 2 == 0 { 1 } else { 0 })))
+            }
             Hex::NoPrefix(v) => json!(format!("{v:x}")),
             Hex::BigInt(n) => json!(format!("0x:bigint 0x1{}", "0".repeat(*n as usize))),
             Hex::Decimal(v) => json!(v.to_string()),
@@ -176,7 +178,10 @@ impl Account {
         let storage = match &self.storage_broken {
             Some(h) => h.render(),
             None => Value::Object(
-                self.storage.iter().map(|(k, v)| (k.render().to_string().trim_matches('"').to_owned(), v.render())).collect(),
+                self.storage
+                    .iter()
+                    .map(|(k, v)| (k.render().to_string().trim_matches('"').to_owned(), v.render()))
+                    .collect(),
             ),
         };
         v.as_object_mut().map(|m| m.insert("storage".into(), storage));
@@ -234,7 +239,8 @@ impl StateTest {
             "to",
             "chainId",
         ]);
-        const LISTS: &[&str] = &["data", "gasLimit", "value", "accessLists", "blobVersionedHashes", "authorizationList"];
+        const LISTS: &[&str] =
+            &["data", "gasLimit", "value", "accessLists", "blobVersionedHashes", "authorizationList"];
         if let Some(m) = tx.as_object_mut() {
             for name in &LISTS[..3] {
                 m.insert((*name).into(), json!(["0x00"]));

@@ -270,7 +270,8 @@ fn probe(steps: &[Step]) -> Bytes {
         let payload = step.target.payload();
         let target = step.target.address();
         for (i, byte) in payload.iter().enumerate() {
-            code = code.push(u64::from(*byte)).push(0x20 + i as u64).op(&[0x53]); // MSTORE8
+            code = code.push(u64::from(*byte)).push(0x20 + i as u64).op(&[0x53]);
+            // MSTORE8
         }
         let len = payload.len() as u64;
         match step.via {
