@@ -45,7 +45,8 @@ impl PhysicalChain {
     }
 
     /// The EM's genesis request for `accounts` (OVM address, balance, physical code contract or
-    /// zero; nonce 0, no storage), sent by the sequencer; the run must succeed.
+    /// zero; nonce 0, no storage), sent by the sequencer with the backend's gas for it; the run must
+    /// succeed.
     pub fn genesis(&mut self, accounts: &[(Address, U256, Address)]) -> PhysicalRun {
         let mut request = vec![em::OP_GENESIS];
         push_word(&mut request, U256::from(accounts.len()));
@@ -54,7 +55,7 @@ impl PhysicalChain {
                 push_word(&mut request, word);
             }
         }
-        let run = self.sequencer(&request);
+        let run = self.physical(evm::SEQUENCER, evm::EM, &request, 1 << 40);
         assert!(run.result.is_success(), "genesis: {:?}", run.result);
         run
     }
@@ -161,9 +162,12 @@ impl Code {
 pub const EMPTY_HEADER: [u8; 12] = [0x63, 0, 0, 0x10, 0, 0x50, 0x63, 0, 0, 0, 0, 0x50];
 
 /// Physical code that calls the address in its first calldata word with the rest of its calldata
-/// (1M gas, no value) and returns the call's success flag as one word.
+/// (1M gas, no value) and returns the call's success flag as one word. It starts with
+/// [`EMPTY_HEADER`], so that it can be an account's code contract: without it, the EM would read
+/// the first instructions as a header and hash hundreds of megabytes as the original code.
 pub fn forwarder() -> Bytes {
     Code::default()
+        .op(&EMPTY_HEADER)
         .push(32)
         .op(&[0x36, 0x03]) // CALLDATASIZE SUB: len
         .push(32)
