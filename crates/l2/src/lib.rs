@@ -14,6 +14,8 @@ mod evm;
 mod profile;
 mod receipt;
 mod sequencer;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 mod trace;
 
 pub use evm::{CONTEXT, EM, SEQUENCER, TOUCH, TRANSPILE_INIT, TRANSPILE_RUNTIME};
@@ -502,34 +504,10 @@ mod isolation {
     //! The ExecutionManager never lets anyone act as anyone else. Each spec makes its requests while
     //! an OVM frame is active (so the EM's "no frame" check cannot answer for the caller check), next
     //! to a positive control: the active frame's own code making the same request, successfully.
+    //! (The `isolation` fuzz target makes the same kinds of calls in sequences the fuzzer picks.)
     use super::*;
+    use crate::testing::{forwarder, tx_request, Code, PhysicalChain, EMPTY_HEADER};
     use ovm_transpiler::layout;
-
-    /// A tiny assembler for the hand-written physical contracts of these specs.
-    #[derive(Default)]
-    struct Code(Vec<u8>);
-
-    impl Code {
-        fn op(mut self, ops: &[u8]) -> Self {
-            self.0.extend_from_slice(ops);
-            self
-        }
-        fn push(mut self, value: u64) -> Self {
-            let bytes = value.to_be_bytes();
-            let skip = bytes.iter().position(|&b| b != 0).unwrap_or(7);
-            self.0.push(0x5f + (8 - skip) as u8);
-            self.0.extend_from_slice(&bytes[skip..]);
-            self
-        }
-        fn address(mut self, address: Address) -> Self {
-            self.0.push(0x73);
-            self.0.extend_from_slice(address.as_slice());
-            self
-        }
-        fn bytes(self) -> Bytes {
-            Bytes::from(self.0)
-        }
-    }
 
     const CALL: u8 = 0xf1;
     const MSTORE: u8 = 0x52;
@@ -545,25 +523,6 @@ mod isolation {
     const STRANGER: Address = Address::repeat_byte(0x77);
     const SENDER: Address = Address::repeat_byte(0x55);
 
-    /// Physical code that calls the address in its first calldata word with the rest of its calldata
-    /// and returns the call's success flag as one word.
-    fn forwarder() -> Bytes {
-        Code::default()
-            .push(32)
-            .op(&[0x36, 0x03]) // CALLDATASIZE SUB: len
-            .push(32)
-            .op(&[0x5f, 0x37]) // PUSH0 CALLDATACOPY: payload to memory 0
-            .op(&[0x5f, 0x5f])
-            .push(32)
-            .op(&[0x36, 0x03, 0x5f, 0x5f, 0x5f, 0x35])
-            .push(1_000_000)
-            .op(&[CALL]) // CALL(1M, target, 0, 0, len, 0, 0): a failed built-in consumes its gas
-            .op(&[0x5f, MSTORE])
-            .push(32)
-            .op(&[0x5f, 0xf3])
-            .bytes()
-    }
-
     /// What the probe asks: the EM an SLOAD request, and the CONTEXT built-in its snapshot.
     fn requests() -> [(Address, Vec<u8>); 2] {
         let mut sload = vec![layout::OP_SLOAD];
@@ -574,8 +533,7 @@ mod isolation {
     /// The probe: for each request, asks it itself, then through the stranger, the inactive frame's
     /// code and the sequencer's address, and returns the eight success flags (and a meter trailer).
     fn probe() -> Bytes {
-        // The header transpiled code starts with (`PUSH4 start POP PUSH4 len POP`): no original code.
-        let mut code = Code::default().op(&[0x63, 0, 0, 0x10, 0, 0x50, 0x63, 0, 0, 0, 0, 0x50]);
+        let mut code = Code::default().op(&EMPTY_HEADER);
         let mut slot = 0x400u64;
         for (target, payload) in requests() {
             // payload at memory 0x20, target word at 0x00: forwarders take `target ‖ payload`
@@ -602,82 +560,27 @@ mod isolation {
         code.push(0x500).op(&[0x5f, 0x90, MSTORE]).push(9 * 32).push(0x400).op(&[0xf3]).bytes()
     }
 
-    fn install(db: &mut L2Db, address: Address, code: Bytes) {
-        db.insert_account_info(
-            address,
-            AccountInfo { code_hash: keccak256(&code), code: Some(Bytecode::new_raw(code)), ..Default::default() },
-        );
-    }
-
     /// A chain whose genesis holds the probed account (code contract: the probe), the inactive
     /// account (code contract: a forwarder) and the sender.
-    fn chain() -> Chain {
-        let mut db = Chain::em_only();
-        install(&mut db, PROBE_CODE, probe());
-        install(&mut db, INACTIVE_CODE, forwarder());
-        install(&mut db, STRANGER, forwarder());
-        install(&mut db, SEQUENCER, forwarder());
-        let mut chain = Chain { db: Some(db), number: U256::from(1) };
-        let mut request = vec![em::OP_GENESIS];
-        push_word(&mut request, U256::from(3));
-        for (address, balance, phys) in
-            [(PROBED, 0u64, PROBE_CODE), (INACTIVE, 0, INACTIVE_CODE), (SENDER, 1_000_000_000, Address::ZERO)]
-        {
-            for word in [address.into_word().into(), U256::from(balance), U256::ZERO, phys.into_word().into()] {
-                push_word(&mut request, word);
-            }
-            push_word(&mut request, U256::ZERO); // no slots
-        }
-        let run = sequencer_tx(&mut chain, request.into());
-        assert!(run.result.is_success(), "genesis: {:?}", run.result);
+    fn chain() -> PhysicalChain {
+        let mut chain = PhysicalChain::em_only(1);
+        chain.install(PROBE_CODE, probe());
+        chain.install(INACTIVE_CODE, forwarder());
+        chain.install(STRANGER, forwarder());
+        chain.install(SEQUENCER, forwarder());
+        chain.genesis(&[
+            (PROBED, U256::ZERO, PROBE_CODE),
+            (INACTIVE, U256::ZERO, INACTIVE_CODE),
+            (SENDER, U256::from(1_000_000_000u64), Address::ZERO),
+        ]);
         chain
-    }
-
-    /// A physical transaction, committed. The sequencer's address holds a forwarder in these specs
-    /// (so that it can make requests while a frame is active), so EIP-3607 is off.
-    fn physical(chain: &mut Chain, caller: Address, to: Address, data: &[u8], gas: u64) -> PhysicalRun {
-        let db = chain.db.take().unwrap();
-        let mut evm = build(db, chain.number, revm::inspector::NoOpInspector);
-        evm.ctx.cfg.disable_eip3607 = true;
-        let data = Bytes::copy_from_slice(data);
-        let run = evm::physical_call(&mut evm, caller, to, data, gas, false, Changes::Commit).unwrap();
-        chain.db = Some(evm.ctx.journaled_state.database);
-        run
-    }
-
-    /// A transaction from the sequencer to the EM.
-    fn sequencer_tx(chain: &mut Chain, data: Bytes) -> PhysicalRun {
-        physical(chain, SEQUENCER, EM, &data, PHYSICAL_GAS)
     }
 
     /// Runs a transaction from the sender to the probed account; the probe's eight flags.
     fn probe_flags() -> Vec<bool> {
         let mut chain = chain();
-        let tx = sequencer::TxRequest {
-            sender: SENDER.into_word().into(),
-            to: PROBED.into_word().into(),
-            is_create: false,
-            value: U256::ZERO,
-            gas_limit: U256::from(10_000_000),
-            effective_gas_price: U256::ZERO,
-            required_balance: U256::ZERO,
-            upfront_charge: U256::ZERO,
-            nonce: U256::ZERO,
-            coinbase: U256::ZERO,
-            timestamp: U256::from(1),
-            number: U256::from(1),
-            prevrandao: U256::ZERO,
-            block_gas_limit: U256::from(30_000_000),
-            chain_id: U256::from(1),
-            base_fee: U256::ZERO,
-            blob_base_fee: U256::from(1),
-            required_balance_overflows: false,
-            blob_hashes: Vec::new(),
-            access_list: Vec::new(),
-            data: Bytes::new(),
-        };
-        let run = sequencer_tx(&mut chain, tx.encode());
-        let TxOutcome::Executed(execution) = chain.transaction_outcome(run, false).unwrap() else {
+        let tx = tx_request(SENDER, Some(PROBED), Bytes::new(), U256::ZERO, 10_000_000);
+        let TxOutcome::Executed(execution) = chain.transact(&tx).unwrap() else {
             panic!("the probe's transaction was rejected")
         };
         assert_eq!(execution.status, Status::Return, "the probe returns its flags: {execution:?}");
@@ -697,8 +600,8 @@ mod isolation {
         }
     }
 
-    fn call(chain: &mut Chain, caller: Address, to: Address, data: &[u8]) -> ExecutionResult {
-        physical(chain, caller, to, data, 1 << 30).result
+    fn call(chain: &mut PhysicalChain, caller: Address, to: Address, data: &[u8]) -> ExecutionResult {
+        chain.physical(caller, to, data, 1 << 30).result
     }
 
     #[test]
