@@ -1386,6 +1386,8 @@ contract ExecutionManager {
                 fail()
             }
             if eq(caller(), SEQUENCER()) {
+                // Between transactions only: no sequencer entry runs inside an OVM frame.
+                if frames() { fail() }
                 if eq(op, OP_GENESIS()) { genesis() }
                 if eq(op, OP_TRANSACTION()) { runTx() }
                 if eq(op, OP_DUMP()) { dump() }

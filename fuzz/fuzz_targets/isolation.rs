@@ -259,11 +259,8 @@ fn may_succeed(step: &Step) -> bool {
             let op = step.target.op().unwrap_or_default();
             !SEQUENCER_OPS.contains(&op) && !INNER_OPS.contains(&op)
         }
-        // Known: the EM accepts a sequencer entry (OP_CREDIT with an empty payload was seen) from
-        // the sequencer's address while a transaction's frame is active. Reachable only if that
-        // address had code, which EIP-3607 rules out on the physical chain (the specs turn it
-        // off to put a forwarder there), so it is not counted as a crash; see docs/fuzzing.md.
-        (Target::Em { .. }, Via::Sequencer) => SEQUENCER_OPS.contains(&step.target.op().unwrap_or_default()),
+        // The sequencer's entries refuse to run while a transaction's frame is active (found by
+        // this target: OP_CREDIT once succeeded from code at the sequencer's address mid-frame).
         (Target::Em { .. }, _) => false,
     }
 }
