@@ -144,6 +144,7 @@ impl Scenario {
         let programs: Vec<&Program> = self.programs();
         let mut world = World {
             contracts,
+            creations: self.creations(),
             eoas: (0..2).map(|i| address(0xe0a0_0000 + i)).collect(),
             empties: (0..2).map(|i| address(0xdead_0000 + i)).collect(),
             initcodes: vec![],
@@ -151,6 +152,20 @@ impl Scenario {
         let initcodes = programs.iter().map(|p| Compiler::new(&world, false).initcode(p)).collect();
         world.initcodes = initcodes;
         world
+    }
+
+    /// The addresses the creation transactions create, in order (sender and nonce are known ahead).
+    fn creations(&self) -> Vec<Address> {
+        let mut nonces = [0u64; SENDERS];
+        let mut out = Vec::new();
+        for tx in self.blocks.iter().flat_map(|b| &b.transactions) {
+            let who = usize::from(tx.sender) % SENDERS;
+            if matches!(tx.kind, TxTarget::Create(_)) {
+                out.push(senders()[who].1.create(nonces[who]));
+            }
+            nonces[who] += 1;
+        }
+        out
     }
 
     fn programs(&self) -> Vec<&Program> {
@@ -572,6 +587,7 @@ fn target_address(world: &World, target: Target, caller: Address) -> Address {
     match target {
         Target::Contract(i) => pick(&world.contracts, i),
         Target::Created => world.contracts[0],
+        Target::CreatedBy { creator, nonce } => world.created_by(creator, nonce),
         Target::Precompile(i) => address(u64::from(i % 10) + 1),
         Target::Eoa(i) => pick(&world.eoas, i),
         Target::Empty(i) => pick(&world.empties, i),

@@ -84,6 +84,14 @@ pub enum Target {
     Empty(u8),
     /// What this frame's last CREATE returned.
     Created,
+    /// An address a creation makes, so that a later transaction or call reaches a contract created
+    /// earlier: with an even `creator`, one of the scenario's creation transactions (`nonce` picks
+    /// which), if it has any; otherwise a generated contract's (`creator` modulo their number)
+    /// CREATE at nonce 1–3.
+    CreatedBy {
+        creator: u8,
+        nonce: u8,
+    },
     Caller,
     Itself,
 }
@@ -163,10 +171,22 @@ pub enum ConstructorEnd {
 #[derive(Clone, Debug)]
 pub struct World {
     pub contracts: Vec<Address>,
+    /// What the scenario's creation transactions create, in order.
+    pub creations: Vec<Address>,
     pub eoas: Vec<Address>,
     pub empties: Vec<Address>,
     /// The programs' initcode, by program index, for CREATE (compiled without creations of their own).
     pub initcodes: Vec<Vec<u8>>,
+}
+
+impl World {
+    /// [`Target::CreatedBy`]'s address.
+    pub fn created_by(&self, creator: u8, nonce: u8) -> Address {
+        if creator.is_multiple_of(2) && !self.creations.is_empty() {
+            return self.creations[usize::from(nonce) % self.creations.len()];
+        }
+        self.contracts[usize::from(creator / 2) % self.contracts.len()].create(u64::from(nonce % 3) + 1)
+    }
 }
 
 // Memory: loop counters at 0x20 k (k < 4), the last created address at 0x80, windows above 0x100.
@@ -391,6 +411,9 @@ impl<'w> Compiler<'w> {
             }
             Target::Created => {
                 asm.num(CREATED_AT).op(0x51);
+            }
+            Target::CreatedBy { creator, nonce } => {
+                asm.address(self.world.created_by(creator, nonce));
             }
             Target::Caller => {
                 asm.op(0x33);
