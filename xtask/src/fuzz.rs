@@ -142,19 +142,28 @@ fn campaign(root: &Path, target: &str, time: u64, jobs: u64, sanitizer: &str) ->
     for dir in [&corpus, &artifacts] {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    let mut command = Command::new("cargo");
-    if sanitizer == "none" {
-        // cargo-fuzz passes flags only nightly accepts; stable accepts them with this.
-        command.env("RUSTC_BOOTSTRAP", "1");
-    } else {
-        command.arg("+nightly");
+    let cargo_fuzz = |verb: &str| {
+        let mut command = Command::new("cargo");
+        if sanitizer == "none" {
+            // cargo-fuzz passes flags only nightly accepts; stable accepts them with this.
+            command.env("RUSTC_BOOTSTRAP", "1");
+        } else {
+            command.arg("+nightly");
+        }
+        command.args(["fuzz", verb, target, "--sanitizer", sanitizer, "--no-trace-compares"]);
+        command.current_dir(root);
+        command
+    };
+    // Built first, so that the campaign's clock (and its time to a first crash) is fuzzing only.
+    let built = cargo_fuzz("build").status().map_err(|e| format!("cannot run cargo fuzz build: {e}"))?;
+    if !built.success() {
+        return Err(format!("cargo fuzz build {target} failed ({built})"));
     }
-    command.args(["fuzz", "run", target, "--sanitizer", sanitizer]);
-    // The differential target's inputs are structure (a scenario), not magic values to match:
-    // tracing comparisons through two EVMs costs more executions than it finds. Every target is
-    // built the same way (the dictionaries give the others their magic values), so that one build
-    // of the dependencies serves all of them.
-    command.arg("--no-trace-compares");
+    let mut command = cargo_fuzz("run");
+    // (--no-trace-compares, above: the differential target's inputs are structure, not magic
+    // values to match, and tracing comparisons through two EVMs costs more executions than it
+    // finds. Every target is built the same way, the dictionaries giving the others their magic
+    // values, so that one build of the dependencies serves all of them.)
     command.arg(&corpus);
     if seeds.is_dir() {
         command.arg(&seeds);
@@ -170,7 +179,7 @@ fn campaign(root: &Path, target: &str, time: u64, jobs: u64, sanitizer: &str) ->
     if jobs > 1 {
         command.arg(format!("-jobs={jobs}")).arg(format!("-workers={jobs}"));
     }
-    command.current_dir(root).stdout(Stdio::null()).stderr(Stdio::piped());
+    command.stdout(Stdio::null()).stderr(Stdio::piped());
     println!("fuzzing {target} for {time}s ({jobs} job{}, sanitizer {sanitizer})", if jobs == 1 { "" } else { "s" },);
     let before = crash_files(&artifacts);
     let started = Instant::now();
