@@ -194,8 +194,10 @@ impl Scenario {
         for sender in senders() {
             pre.insert(sender.1, account(U256::from(10u128.pow(21)), vec![], 0, &[]));
         }
-        for eoa in &world.eoas {
-            pre.insert(*eoa, account(U256::from(10u64.pow(18)), vec![], 0, &[]));
+        // The second account exists but is empty (EIP-161: the first touch clears it).
+        for (i, eoa) in world.eoas.iter().enumerate() {
+            let balance = if i == 1 { U256::ZERO } else { U256::from(10u64.pow(18)) };
+            pre.insert(*eoa, account(balance, vec![], 0, &[]));
         }
         for (contract, address) in self.contracts.iter().zip(&world.contracts) {
             let code = match &contract.code {
@@ -292,7 +294,8 @@ impl Scenario {
                         index: k as u64,
                         validator_index: 0,
                         address: target_address(&world, *target, senders()[0].1),
-                        amount_gwei: u64::from(*gwei),
+                        // 0 (a touch without a credit) a quarter of the time.
+                        amount_gwei: u64::from(*gwei % 4) * 1000,
                     })
                     .collect();
                 Block { header, env, transactions, withdrawals, expect_exception: None }

@@ -78,7 +78,7 @@ pub enum Target {
     Contract(u8),
     /// A precompile, 0x01..=0x0a.
     Precompile(u8),
-    /// A funded account without code.
+    /// An account without code: the first funded, the second existing but empty.
     Eoa(u8),
     /// An address nothing lives at.
     Empty(u8),
