@@ -14,12 +14,7 @@ pub fn write(case: &BlockchainCase, dir: &Path, native_only: bool) -> Result<(),
         .as_ref()
         .map_err(|skip| format!("case {} is not run ({}), so it has no trace", case.id, skip.reason))?;
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let create = |name: &str| {
-        let path = dir.join(name);
-        std::fs::File::create(&path)
-            .map(|f| (std::io::BufWriter::new(f), path))
-            .map_err(|e| format!("cannot write {name}: {e}"))
-    };
+    let create = |name: &str| crate::conformance::trace_file(dir, name);
     let (out, path) = create("trace-native.jsonl")?;
     NativeBackend.run_blocks_traced(test, out).map_err(|e| e.to_string())?;
     println!("native trace (EIP-3155, every transaction): {}", path.display());

@@ -252,16 +252,22 @@ fn gas_facts_summary(report: &Report) -> String {
     )
 }
 
+/// A trace file `name` in the run folder `dir`, buffered, and its path.
+pub(crate) fn trace_file(
+    dir: &std::path::Path,
+    name: &str,
+) -> Result<(std::io::BufWriter<std::fs::File>, std::path::PathBuf), String> {
+    let path = dir.join(name);
+    std::fs::File::create(&path)
+        .map(|f| (std::io::BufWriter::new(f), path))
+        .map_err(|e| format!("cannot write {name}: {e}"))
+}
+
 /// `--trace`: both runs of one case, traced into `dir`.
 fn write_traces(case: &Case, dir: &std::path::Path, native_only: bool, physical: bool) -> Result<(), String> {
     let Ok(setup) = &case.setup else { return Err(format!("case {} cannot run, so it has no trace", case.id)) };
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let create = |name: &str| {
-        let path = dir.join(name);
-        std::fs::File::create(&path)
-            .map(|f| (std::io::BufWriter::new(f), path))
-            .map_err(|e| format!("cannot write {name}: {e}"))
-    };
+    let create = |name: &str| trace_file(dir, name);
     // A rejected transaction executes nothing: there is no trace to write, only the rejection (which
     // the outcome above already shows).
     let rejected = |backend: &dyn Backend| match backend.run(case, setup) {

@@ -309,17 +309,10 @@ fn write_regression(root: &Path, bytes: &[u8]) -> Result<PathBuf, String> {
 fn profile(n: usize) -> Result<(), String> {
     use std::time::Duration;
     let mut rows: Vec<(ovm_scenario::Phases, (usize, usize))> = Vec::with_capacity(n);
-    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut inputs = ovm_scenario::XorShift(0x2545_f491_4f6c_dd1d);
     let started = Instant::now();
     for _ in 0..n {
-        let input: Vec<u8> = (0..1024)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect();
+        let input = inputs.bytes(1024);
         let (finding, phases, size) = ovm_scenario::profile(&input)?;
         match finding {
             Finding::Divergent { lines, .. } => {

@@ -89,12 +89,7 @@ pub fn differential_job(
     let verdict = ovm_compare::verdict(&differences);
     let facts = if all_gas_facts { reference.gas_facts(case, setup) } else { None };
     let compare_time = clock.elapsed();
-    let status = if verdict == Verdict::Divergent { CaseStatus::Fail } else { CaseStatus::Pass };
-    let message = match differences.split_first() {
-        None => String::new(),
-        Some((first, rest)) => format!("{first} (+{} more)", rest.len()),
-    };
-    let mut outcome = JobOutcome::new(status, message);
+    let mut outcome = judged(&verdict, &differences);
     if all_gas_facts {
         // No facts: the transaction never executed (it could not be encoded).
         let facts = facts.unwrap_or_default();
@@ -110,6 +105,16 @@ pub fn differential_job(
         .with_timing(reference_name, reference_time)
         .with_timing(under_test_name, under_test_time)
         .with_timing("compare", compare_time)
+}
+
+/// A compared case's status (divergent fails) and message (its first difference and how many more).
+fn judged(verdict: &Verdict, differences: &[impl std::fmt::Display]) -> JobOutcome {
+    let status = if *verdict == Verdict::Divergent { CaseStatus::Fail } else { CaseStatus::Pass };
+    let message = match differences.split_first() {
+        None => String::new(),
+        Some((first, rest)) => format!("{first} (+{} more)", rest.len()),
+    };
+    JobOutcome::new(status, message)
 }
 
 /// One backend against a blockchain test's fixture: every block's state root, gas used, blob gas
@@ -191,12 +196,7 @@ pub fn differential_chain_job(reference: &dyn Backend, under_test: &dyn Backend,
     let clock = Instant::now();
     let (verdict, differences) = compare_chains(&expected, &got);
     let compare_time = clock.elapsed();
-    let status = if verdict == Verdict::Divergent { CaseStatus::Fail } else { CaseStatus::Pass };
-    let message = match differences.split_first() {
-        None => String::new(),
-        Some((first, rest)) => format!("{first} (+{} more)", rest.len()),
-    };
-    JobOutcome::new(status, message)
+    judged(&verdict, &differences)
         .with_gas(gas)
         .with_gas_under_test(Some(chain_gas(&got)), chain_physical_gas(&got))
         .with_verdict(verdict.to_string())

@@ -123,31 +123,45 @@ pub fn rejection(code: u64) -> TxOutcome {
 /// `OP_SYSTEM_CALL` request: from revm's system address to `target` with `data` and revm's system-call
 /// gas limit, no fees, the block's context.
 pub fn system_call(setup: &Setup, target: Address, data: Bytes) -> Bytes {
-    let block = &setup.block;
     TxRequest {
         sender: U256::from_be_slice(revm::handler::SYSTEM_ADDRESS.as_slice()),
         to: U256::from_be_slice(target.as_slice()),
-        is_create: false,
-        value: U256::ZERO,
         gas_limit: U256::from(revm::handler::system_call::SYSTEM_CALL_GAS_LIMIT),
-        effective_gas_price: U256::ZERO,
-        required_balance: U256::ZERO,
-        upfront_charge: U256::ZERO,
-        nonce: U256::ZERO,
-        coinbase: U256::from_be_slice(block.beneficiary.as_slice()),
-        timestamp: block.timestamp,
-        number: block.number,
-        prevrandao: block.prevrandao.map_or(U256::ZERO, |r| U256::from_be_bytes(r.0)),
-        block_gas_limit: U256::from(block.gas_limit),
-        chain_id: U256::from(setup.cfg.chain_id),
-        base_fee: U256::from(block.basefee),
-        blob_base_fee: U256::from(setup.blob_gas_price()),
-        required_balance_overflows: false,
-        blob_hashes: Vec::new(),
-        access_list: Vec::new(),
         data,
+        ..TxRequest::in_block(setup)
     }
     .encode_as(em::OP_SYSTEM_CALL)
+}
+
+impl TxRequest {
+    /// A request with the block's context (and the chain id) and nothing else: no sender, value,
+    /// gas, fees, nonce, blobs, access list or data.
+    fn in_block(setup: &Setup) -> Self {
+        let block = &setup.block;
+        TxRequest {
+            sender: U256::ZERO,
+            to: U256::ZERO,
+            is_create: false,
+            value: U256::ZERO,
+            gas_limit: U256::ZERO,
+            effective_gas_price: U256::ZERO,
+            required_balance: U256::ZERO,
+            upfront_charge: U256::ZERO,
+            nonce: U256::ZERO,
+            coinbase: U256::from_be_slice(block.beneficiary.as_slice()),
+            timestamp: block.timestamp,
+            number: block.number,
+            prevrandao: block.prevrandao.map_or(U256::ZERO, |r| U256::from_be_bytes(r.0)),
+            block_gas_limit: U256::from(block.gas_limit),
+            chain_id: U256::from(setup.cfg.chain_id),
+            base_fee: U256::from(block.basefee),
+            blob_base_fee: U256::from(setup.blob_gas_price()),
+            required_balance_overflows: false,
+            blob_hashes: Vec::new(),
+            access_list: Vec::new(),
+            data: Bytes::new(),
+        }
+    }
 }
 
 /// The sequencer's checks, in the EVM's order; the transaction as the EM's request if they pass.
@@ -240,16 +254,9 @@ pub fn admit(setup: &Setup) -> Result<TxRequest, TxOutcome> {
             })
             .collect(),
         nonce: U256::from(tx.nonce),
-        coinbase: U256::from_be_slice(block.beneficiary.as_slice()),
-        timestamp: block.timestamp,
-        number: block.number,
-        prevrandao: block.prevrandao.map_or(U256::ZERO, |r| U256::from_be_bytes(r.0)),
-        block_gas_limit: U256::from(block.gas_limit),
-        chain_id: U256::from(setup.cfg.chain_id),
-        base_fee: U256::from(block.basefee),
-        blob_base_fee: U256::from(blob_gas_price),
         required_balance_overflows: required.is_none(),
         blob_hashes: tx.blob_hashes.clone(),
         data: tx.data.clone(),
+        ..TxRequest::in_block(setup)
     })
 }

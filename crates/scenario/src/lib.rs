@@ -598,6 +598,24 @@ fn target_address(world: &World, target: Target, caller: Address) -> Address {
     }
 }
 
+/// Deterministic pseudo-random bytes (xorshift64): fuzzer-like inputs for the generator's own specs
+/// and benches, the same on every run.
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
+        (0..len)
+            .map(|_| {
+                let x = &mut self.0;
+                *x ^= *x << 13;
+                *x ^= *x >> 7;
+                *x ^= *x << 17;
+                *x as u8
+            })
+            .collect()
+    }
+}
+
 /// The senders: (secret key, address), from fixed keys.
 pub fn senders() -> &'static [(B256, Address); SENDERS] {
     static SENDERS_: OnceLock<[(B256, Address); SENDERS]> = OnceLock::new();
@@ -615,17 +633,8 @@ pub fn senders() -> &'static [(B256, Address); SENDERS] {
 mod tests {
     use super::*;
 
-    /// Deterministic pseudo-random bytes.
     fn bytes(seed: u64, len: usize) -> Vec<u8> {
-        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-        (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect()
+        XorShift(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1).bytes(len)
     }
 
     #[test]
@@ -677,15 +686,7 @@ mod differential_smoke {
         let mut findings = BTreeMap::new();
         let n: usize = std::env::var("OVM_SCENARIOS").ok().and_then(|n| n.parse().ok()).unwrap_or(300);
         for seed in 0..n {
-            let mut x = (seed as u64 + 1).wrapping_mul(0x2545_f491_4f6c_dd1d);
-            let input: Vec<u8> = (0..1024)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    x as u8
-                })
-                .collect();
+            let input = XorShift((seed as u64 + 1).wrapping_mul(0x2545_f491_4f6c_dd1d)).bytes(1024);
             let scenario = Scenario::from_bytes(&input);
             match differential(&scenario.to_test()) {
                 Finding::Equal => *findings.entry("equal".to_owned()).or_insert(0) += 1,
