@@ -28,7 +28,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use ovm_backend::TxOutcome;
 use ovm_l2::{
-    testing::{forwarder, tx_request, Code, PhysicalChain, EMPTY_HEADER},
+    testing::{tx_request, Code, PhysicalChain, EMPTY_HEADER},
     CONTEXT, EM, SEQUENCER, TOUCH, TRANSPILE_INIT, TRANSPILE_RUNTIME,
 };
 use ovm_transpiler::{
@@ -37,12 +37,7 @@ use ovm_transpiler::{
 };
 use std::collections::BTreeMap;
 
-const PROBED: Address = Address::repeat_byte(0x11);
-const INACTIVE: Address = Address::repeat_byte(0x22);
-const PROBE_CODE: Address = Address::repeat_byte(0xa1);
-const INACTIVE_CODE: Address = Address::repeat_byte(0xa2);
-const STRANGER: Address = Address::repeat_byte(0x77);
-const SENDER: Address = Address::repeat_byte(0x55);
+use ovm_l2::testing::probe_world::{self, INACTIVE, INACTIVE_CODE, PROBED, PROBE_CODE, SENDER, STRANGER};
 const VICTIM: Address = Address::repeat_byte(0x33);
 const PEER: Address = Address::repeat_byte(0x44);
 
@@ -307,16 +302,7 @@ fn probe(steps: &[Step]) -> Bytes {
 
 fn probe_run(before: &[TopCall], steps: &[Step], after: &[TopCall]) {
     let steps = &steps[..steps.len().min(MAX_STEPS)];
-    let mut chain = PhysicalChain::em_only(1);
-    chain.install(PROBE_CODE, probe(steps));
-    chain.install(INACTIVE_CODE, forwarder());
-    chain.install(STRANGER, forwarder());
-    chain.install(SEQUENCER, forwarder());
-    chain.genesis(&[
-        (PROBED, U256::ZERO, PROBE_CODE),
-        (INACTIVE, U256::ZERO, INACTIVE_CODE),
-        (SENDER, U256::from(1_000_000_000u64), Address::ZERO),
-    ]);
+    let mut chain = probe_world::chain(probe(steps));
     before.iter().take(MAX_STEPS).for_each(|call| top_call(&mut chain, call));
 
     let tx = tx_request(SENDER, Some(PROBED), Bytes::new(), U256::ZERO, 10_000_000);

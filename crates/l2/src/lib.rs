@@ -506,22 +506,14 @@ mod isolation {
     //! to a positive control: the active frame's own code making the same request, successfully.
     //! (The `isolation` fuzz target makes the same kinds of calls in sequences the fuzzer picks.)
     use super::*;
-    use crate::testing::{forwarder, tx_request, Code, PhysicalChain, EMPTY_HEADER};
+    use crate::testing::{tx_request, Code, PhysicalChain, EMPTY_HEADER};
     use ovm_transpiler::layout;
 
     const CALL: u8 = 0xf1;
     const MSTORE: u8 = 0x52;
     const MLOAD: u8 = 0x51;
 
-    /// An OVM account whose code contract is the probe, another whose code contract is a forwarder
-    /// (an inactive frame's code), a forwarder that is no one's code (a stranger), one deployed at
-    /// the sequencer's address, and the sender.
-    const PROBED: Address = Address::repeat_byte(0x11);
-    const INACTIVE: Address = Address::repeat_byte(0x22);
-    const PROBE_CODE: Address = Address::repeat_byte(0xa1);
-    const INACTIVE_CODE: Address = Address::repeat_byte(0xa2);
-    const STRANGER: Address = Address::repeat_byte(0x77);
-    const SENDER: Address = Address::repeat_byte(0x55);
+    use crate::testing::probe_world::{INACTIVE_CODE, PROBED, PROBE_CODE, SENDER, STRANGER};
 
     /// What the probe asks: the EM an SLOAD request, and the CONTEXT built-in its snapshot.
     fn requests() -> [(Address, Vec<u8>); 2] {
@@ -560,20 +552,9 @@ mod isolation {
         code.push(0x500).op(&[0x5f, 0x90, MSTORE]).push(9 * 32).push(0x400).op(&[0xf3]).bytes()
     }
 
-    /// A chain whose genesis holds the probed account (code contract: the probe), the inactive
-    /// account (code contract: a forwarder) and the sender.
+    /// The probe world, with the probe as the probed account's code contract.
     fn chain() -> PhysicalChain {
-        let mut chain = PhysicalChain::em_only(1);
-        chain.install(PROBE_CODE, probe());
-        chain.install(INACTIVE_CODE, forwarder());
-        chain.install(STRANGER, forwarder());
-        chain.install(SEQUENCER, forwarder());
-        chain.genesis(&[
-            (PROBED, U256::ZERO, PROBE_CODE),
-            (INACTIVE, U256::ZERO, INACTIVE_CODE),
-            (SENDER, U256::from(1_000_000_000u64), Address::ZERO),
-        ]);
-        chain
+        crate::testing::probe_world::chain(probe())
     }
 
     /// Runs a transaction from the sender to the probed account; the probe's eight flags.

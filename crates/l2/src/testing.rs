@@ -182,3 +182,33 @@ pub fn forwarder() -> Bytes {
         .op(&[0x5f, 0xf3])
         .bytes()
 }
+
+/// The probe world both the isolation specs and the `isolation` fuzz target set up: an OVM account
+/// whose code contract is a probe, another whose code contract is a forwarder (an inactive frame's
+/// code), a forwarder that is no one's code (a stranger), one at the sequencer's address, and a
+/// funded sender.
+pub mod probe_world {
+    use super::*;
+
+    pub const PROBED: Address = Address::repeat_byte(0x11);
+    pub const INACTIVE: Address = Address::repeat_byte(0x22);
+    pub const PROBE_CODE: Address = Address::repeat_byte(0xa1);
+    pub const INACTIVE_CODE: Address = Address::repeat_byte(0xa2);
+    pub const STRANGER: Address = Address::repeat_byte(0x77);
+    pub const SENDER: Address = Address::repeat_byte(0x55);
+
+    /// The chain of that world, with `probe` as the probed account's code contract.
+    pub fn chain(probe: Bytes) -> PhysicalChain {
+        let mut chain = PhysicalChain::em_only(1);
+        chain.install(PROBE_CODE, probe);
+        chain.install(INACTIVE_CODE, forwarder());
+        chain.install(STRANGER, forwarder());
+        chain.install(crate::SEQUENCER, forwarder());
+        chain.genesis(&[
+            (PROBED, U256::ZERO, PROBE_CODE),
+            (INACTIVE, U256::ZERO, INACTIVE_CODE),
+            (SENDER, U256::from(1_000_000_000u64), Address::ZERO),
+        ]);
+        chain
+    }
+}
