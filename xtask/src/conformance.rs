@@ -54,6 +54,10 @@ pub struct Args {
     /// Exit 0 even when cases fail (the report still says so).
     #[arg(long)]
     no_fail: bool,
+    /// Stop at the first failing case: the cases not yet started are recorded as skipped, with
+    /// that reason. For "is anything broken" (e.g. `cargo xtask mutants`), not for figures.
+    #[arg(long, conflicts_with = "no_fail")]
+    fail_fast: bool,
     /// Watch every Cancun case's native run for what the gas rule looks at (GAS executed, a frame
     /// out of gas), not only the cases that differ: results.json records it per case and the
     /// summary says how many such cases are equal anyway. Costs a second native run per case.
@@ -104,14 +108,15 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let job = if args.native_only { "native" } else { "differential" };
     let progress = Progress::new(job, loaded.len(), args.quiet || args.case.is_some());
     let budget = args.case_timeout.map(Duration::from_secs_f64);
-    let records = ovm_runner::run_all(&loaded, budget, &progress, |task| match (task, args.native_only) {
-        (Task::State(case, setup), true) => ovm_conformance::native_job(&NativeBackend, case, setup),
-        (Task::State(case, setup), false) => {
-            ovm_conformance::differential_job(&NativeBackend, &L2Backend, case, setup, args.gas_facts)
-        }
-        (Task::Chain(_, test), true) => ovm_conformance::native_chain_job(&NativeBackend, test),
-        (Task::Chain(_, test), false) => ovm_conformance::differential_chain_job(&NativeBackend, &L2Backend, test),
-    });
+    let records =
+        ovm_runner::run_all(&loaded, budget, args.fail_fast, &progress, |task| match (task, args.native_only) {
+            (Task::State(case, setup), true) => ovm_conformance::native_job(&NativeBackend, case, setup),
+            (Task::State(case, setup), false) => {
+                ovm_conformance::differential_job(&NativeBackend, &L2Backend, case, setup, args.gas_facts)
+            }
+            (Task::Chain(_, test), true) => ovm_conformance::native_chain_job(&NativeBackend, test),
+            (Task::Chain(_, test), false) => ovm_conformance::differential_chain_job(&NativeBackend, &L2Backend, test),
+        });
     progress.finish();
 
     let run_id = ovm_runner::new_run_id(&root.join(&args.reports), job);

@@ -47,8 +47,8 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
     let root = crate::project_root();
     if let Some(input) = &args.minimize {
         let bytes = std::fs::read(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
-        let path = write_regression(&root, &bytes)?;
-        println!("regression vector: {}", path.display());
+        let (path, size) = write_regression(&root, &bytes)?;
+        println!("regression vector: {} ({size})", path.display());
         return Ok(std::process::ExitCode::SUCCESS);
     }
     if let Some(n) = args.profile {
@@ -150,7 +150,8 @@ fn campaign(root: &Path, target: &str, time: u64, jobs: u64, sanitizer: &str) ->
         } else {
             command.arg("+nightly");
         }
-        command.args(["fuzz", verb, target, "--sanitizer", sanitizer, "--no-trace-compares"]);
+        // -O: see fuzz/Cargo.toml (the project's crates keep their overflow checks).
+        command.args(["fuzz", verb, "-O", target, "--sanitizer", sanitizer, "--no-trace-compares"]);
         command.current_dir(root);
         command
     };
@@ -244,8 +245,12 @@ fn campaign(root: &Path, target: &str, time: u64, jobs: u64, sanitizer: &str) ->
         println!("{target}: CRASH {}", crash.display());
         if target == "differential" {
             let bytes = std::fs::read(crash).map_err(|e| format!("cannot read {}: {e}", crash.display()))?;
-            let path = write_regression(root, &bytes)?;
-            println!("{target}: minimized regression vector {}", path.display());
+            let (path, size) = write_regression(root, &bytes)?;
+            println!(
+                "{target}: minimized regression vector {} ({size}; crash input {} B)",
+                path.display(),
+                bytes.len()
+            );
         } else {
             let dir = root.join("fuzz/regressions").join(target);
             std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -273,7 +278,8 @@ fn crash_files(dir: &Path) -> Vec<PathBuf> {
 
 /// Minimizes a divergent differential input and writes it, filled, to `vectors/regressions/`.
 /// An input that is not divergent (fixed since, or an error) is written as it is, said so.
-fn write_regression(root: &Path, bytes: &[u8]) -> Result<PathBuf, String> {
+/// Writes the minimized, filled regression vector for a crash input; its path and its size in words.
+fn write_regression(root: &Path, bytes: &[u8]) -> Result<(PathBuf, String), String> {
     let scenario = Scenario::from_bytes(bytes);
     let finding = differential(&scenario.to_test());
     let (scenario, signature, what) = match &finding {
@@ -301,8 +307,18 @@ fn write_regression(root: &Path, bytes: &[u8]) -> Result<PathBuf, String> {
     let path = dir.join(format!("{name}.json"));
     let rel = format!("vectors/regressions/{name}.json");
     let (filled, _) = crate::fill_blocks::fill_text(&text, &rel).map_err(|errors| errors.join("\n"))?;
-    std::fs::write(&path, filled).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(path)
+    std::fs::write(&path, &filled).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let test = scenario.to_test();
+    let code: usize = test.pre.values().map(|a| a.code.len()).sum();
+    let size = format!(
+        "{} transaction{}, {} account{} with {code} B of code, {} B of JSON",
+        test.transaction_count(),
+        if test.transaction_count() == 1 { "" } else { "s" },
+        test.pre.len(),
+        if test.pre.len() == 1 { "" } else { "s" },
+        filled.len()
+    );
+    Ok((path, size))
 }
 
 /// `--profile N`: the differential pipeline, phase by phase, on one thread.

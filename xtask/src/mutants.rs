@@ -6,8 +6,9 @@
 //!
 //! 1. `own-tests`: `cargo test --release -p ovm-conformance` (its `ovm_vectors`, `blocks`, `traces` tests);
 //! 2. `own-vectors`: `cargo xtask conformance --vectors vectors`;
-//! 3. `shared-state` and 4. `shared-blockchain`: one `cargo xtask conformance` over the shared
-//!    ethereum/tests checkout, attributed by the `kinds` of its results.json;
+//! 3. `shared-state` and 4. `shared-blockchain`: one `cargo xtask conformance --fail-fast` over the
+//!    shared ethereum/tests checkout, attributed by the `kinds` of its results.json (a kind the
+//!    stopped run did not reach is "not run");
 //! 5. `fuzz`: `cargo xtask fuzz differential --time T` from the committed corpus (reported as
 //!    unavailable when the scratch copy has no such command), its time to first divergence parsed
 //!    from its `first divergence after N.Ns` line.
@@ -79,6 +80,8 @@ struct MutantResult {
     broken: Option<String>,
     detectors: Vec<(&'static str, Verdict)>,
     fuzz_first_divergence: Option<String>,
+    /// The fuzzer's minimized reproducer: its size, and where a copy is kept.
+    reproducer: Option<String>,
     seconds: f64,
 }
 
@@ -134,6 +137,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             broken: None,
             detectors: Vec::new(),
             fuzz_first_divergence: None,
+            reproducer: None,
             seconds: 0.0,
         };
         let ctx = Ctx { tree: &tree, target: &target, logs: &logs, name: &name };
@@ -174,8 +178,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                     let v = if done {
                         Verdict::NotRun
                     } else {
-                        let (v, first) = ctx.fuzz(args.time);
+                        let (v, first, reproducer) = ctx.fuzz(args.time);
                         result.fuzz_first_divergence = first;
+                        result.reproducer = reproducer;
                         v
                     };
                     record(&mut result, FUZZ, v);
@@ -289,16 +294,19 @@ impl Ctx<'_> {
     fn shared(&self, dir: &Path) -> (Verdict, Verdict) {
         let reports = self.tree.join("reports/mutants-shared");
         let _ = fs::remove_dir_all(&reports);
-        let mut command = self.cargo(&["xtask", "conformance", "--quiet", "--vectors"]);
+        // --fail-fast: a caught mutant stops at its first failing case; only survivors run it all.
+        let mut command = self.cargo(&["xtask", "conformance", "--quiet", "--fail-fast", "--vectors"]);
         command.arg(dir).arg("--reports").arg(&reports);
         let (ok, _) = self.run("shared", command);
         let Some(summary) = read_results(&reports) else {
             let why = format!("no results.json (see {})", self.log_name("shared"));
             return (Verdict::Unavailable(why.clone()), Verdict::Unavailable(why));
         };
-        let verdict = |kind: &str| match summary.failing(Some(kind)) {
-            0 => Verdict::Missed,
-            n => Verdict::Caught(format!("{n} of {} cases", summary.cases(kind))),
+        let verdict = |kind: &str| match (summary.failing(Some(kind)), summary.not_run(kind)) {
+            (0, 0) => Verdict::Missed,
+            (0, _) => Verdict::NotRun,
+            (n, 0) => Verdict::Caught(format!("{n} of {} cases", summary.cases(kind))),
+            (n, _) => Verdict::Caught(format!("{n} before the run stopped")),
         };
         let (state, chain) = (verdict("state"), verdict("blockchain"));
         if !ok && state == Verdict::Missed && chain == Verdict::Missed {
@@ -309,10 +317,11 @@ impl Ctx<'_> {
     }
 
     /// The differential fuzzer from the committed corpus for `time` seconds.
-    fn fuzz(&self, time: u64) -> (Verdict, Option<String>) {
+    /// (verdict, time to the first divergence, the minimized reproducer's size and kept copy).
+    fn fuzz(&self, time: u64) -> (Verdict, Option<String>, Option<String>) {
         let (available, _) = self.run("fuzz-help", self.cargo(&["xtask", "fuzz", "differential", "--help"]));
         if !available {
-            return (Verdict::Unavailable("no `cargo xtask fuzz differential` in this tree".into()), None);
+            return (Verdict::Unavailable("no `cargo xtask fuzz differential` in this tree".into()), None, None);
         }
         let time = time.to_string();
         // Without a sanitizer: the bugs hunted are divergences, not memory errors, and a stable
@@ -329,7 +338,18 @@ impl Ctx<'_> {
             (None, false) => Verdict::Caught(format!("exit status (see {})", self.log_name(FUZZ))),
             (None, true) => Verdict::Missed,
         };
-        (verdict, first)
+        (verdict, first, self.keep_reproducer(&text))
+    }
+
+    /// The `minimized regression vector PATH (SIZE…)` line of a fuzz run: the vector is copied next
+    /// to the logs (the scratch tree is reset before the next mutant) and its size returned.
+    fn keep_reproducer(&self, text: &str) -> Option<String> {
+        const SAID: &str = "minimized regression vector ";
+        let rest = text.lines().find_map(|l| Some(l[l.find(SAID)? + SAID.len()..].to_owned()))?;
+        let (path, size) = rest.split_once(" (")?;
+        let kept = self.logs.join(format!("{}.reproducer.json", self.name));
+        let _ = fs::copy(path, &kept);
+        Some(size.trim_end_matches(')').to_owned())
     }
 }
 
@@ -431,6 +451,12 @@ impl Summary {
             .count() as u64
     }
 
+    /// Cases of `kind` a `--fail-fast` run stopped before starting.
+    fn not_run(&self, kind: &str) -> u64 {
+        let Some(cases) = self.0["cases"].as_array() else { return 0 };
+        cases.iter().filter(|c| c["kind"] == kind && c["message"] == ovm_runner::NOT_RUN_FAIL_FAST).count() as u64
+    }
+
     fn cases(&self, kind: &str) -> u64 {
         self.0["kinds"][kind]["totals"]["cases"].as_u64().unwrap_or(0)
     }
@@ -448,8 +474,11 @@ fn read_results(reports: &Path) -> Option<Summary> {
 
 fn render(results: &[MutantResult]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "| mutant | what it breaks | caught by | detectors | fuzz: first divergence | time |");
-    let _ = writeln!(out, "| --- | --- | --- | --- | --- | ---: |");
+    let _ = writeln!(
+        out,
+        "| mutant | what it breaks | caught by | detectors | fuzz: first divergence | minimized reproducer | time |"
+    );
+    let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | ---: |");
     for r in results {
         let caught = match (&r.broken, r.caught_by()) {
             (Some(b), _) => format!("**{b}**"),
@@ -458,9 +487,10 @@ fn render(results: &[MutantResult]) -> String {
         };
         let detectors = r.detectors.iter().map(|(d, v)| format!("{d}: {}", show(v))).collect::<Vec<_>>().join("; ");
         let first = r.fuzz_first_divergence.clone().unwrap_or_else(|| "-".into());
+        let reproducer = r.reproducer.clone().unwrap_or_else(|| "-".into());
         let _ = writeln!(
             out,
-            "| {} | {} | {caught} | {detectors} | {first} | {:.0}s |",
+            "| {} | {} | {caught} | {detectors} | {first} | {reproducer} | {:.0}s |",
             r.name,
             r.description.replace('|', "/"),
             r.seconds

@@ -26,7 +26,7 @@ pub fn run(args: Args) -> Result<(), String> {
     let loaded = ovm_runner::load(&files, &selection);
     let total = Mutex::new(RequestProfile::default());
     let progress = Progress::new("em-profile", loaded.len(), false);
-    let records = ovm_runner::run_all(&loaded, None, &progress, |task| {
+    let records = ovm_runner::run_all(&loaded, None, false, &progress, |task| {
         let Task::State(case, setup) = task else {
             return JobOutcome::new(CaseStatus::Skipped, "em-profile profiles state tests");
         };

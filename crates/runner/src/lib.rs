@@ -18,5 +18,5 @@ pub use results::{
     new_run_id, status_word, CaseKind, CaseRecord, CaseStatus, JobOutcome, KindTotals, Report, RunInfo, Totals,
     MAX_DIFF_LINES, SCHEMA_VERSION,
 };
-pub use run::{load, parse_shard, run_all, Loaded, Selection, Task};
+pub use run::{load, parse_shard, run_all, Loaded, Selection, Task, NOT_RUN_FAIL_FAST};
 pub use vectors::{resolve, vector_files, Origin, Vectors, PINNED_COMMIT, VECTORS_ENV};

@@ -119,6 +119,9 @@ fn guarded_load(path: &std::path::Path, name: &str) -> VectorFile {
     })
 }
 
+/// The skip reason of a case a `fail_fast` run did not start.
+pub const NOT_RUN_FAIL_FAST: &str = "not run: --fail-fast stopped the run at the first failure";
+
 /// One runnable case, of either kind.
 #[derive(Clone, Copy)]
 pub enum Task<'a> {
@@ -132,12 +135,25 @@ pub enum Task<'a> {
 /// recorded without running. A panic inside `job` becomes an `error` record. With a `budget` (an
 /// opt-in hang detector), a case slower than it becomes an `error` record too; without one, a slow
 /// case keeps its verdict and its time is recorded, so that the same inputs give the same verdicts
-/// on any machine.
-pub fn run_all<J>(loaded: &Loaded, budget: Option<Duration>, progress: &Progress, job: J) -> Vec<CaseRecord>
+/// on any machine. With `fail_fast`, the cases not yet started when one fails or errs are recorded
+/// as skipped ([`NOT_RUN_FAIL_FAST`]) instead of run: for "is anything broken", not for figures.
+pub fn run_all<J>(
+    loaded: &Loaded,
+    budget: Option<Duration>,
+    fail_fast: bool,
+    progress: &Progress,
+    job: J,
+) -> Vec<CaseRecord>
 where
     J: Fn(Task<'_>) -> JobOutcome + Sync,
 {
+    let stopped = std::sync::atomic::AtomicBool::new(false);
+    let is_stopped = || stopped.load(std::sync::atomic::Ordering::Relaxed);
+    let not_run = || JobOutcome::new(CaseStatus::Skipped, NOT_RUN_FAIL_FAST.to_owned());
     let record = |record: CaseRecord| {
+        if fail_fast && matches!(record.status, CaseStatus::Fail | CaseStatus::Error) {
+            stopped.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         progress.advance(&record);
         record
     };
@@ -145,6 +161,7 @@ where
     let chains = loaded.chains.par_iter().map(|case| {
         let new = |outcome, elapsed| CaseRecord::of_chain(case, outcome, elapsed);
         record(match &case.test {
+            Ok(_) if is_stopped() => new(not_run(), Duration::ZERO),
             Ok(test) => run_one(budget, || job(Task::Chain(case, test)), new),
             Err(skip) => new(JobOutcome::new(CaseStatus::Skipped, skip.reason.clone()), Duration::ZERO),
         })
@@ -152,6 +169,7 @@ where
     let cases = loaded.cases.par_iter().map(|case| {
         let new = |outcome, elapsed| CaseRecord::new(case, outcome, elapsed);
         record(match &case.setup {
+            Ok(_) if is_stopped() => new(not_run(), Duration::ZERO),
             Ok(setup) => run_one(budget, || job(Task::State(case, setup)), new),
             Err(CaseProblem::Skipped(skip)) => {
                 new(JobOutcome::new(CaseStatus::Skipped, skip.reason.clone()), Duration::ZERO)

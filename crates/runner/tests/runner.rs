@@ -60,7 +60,7 @@ fn a_panicking_case_is_an_error_and_the_others_still_run() {
     let loaded = all();
     // One of each kind panics.
     let panicky = [loaded.cases[1].id.0.clone(), loaded.chains[0].id.0.clone()];
-    let records = run_all(&loaded, None, &quiet(loaded.len()), |task| {
+    let records = run_all(&loaded, None, false, &quiet(loaded.len()), |task| {
         if panicky.iter().any(|id| id == id_of(task)) {
             panic!("backend exploded on purpose");
         }
@@ -78,7 +78,7 @@ fn a_panicking_case_is_an_error_and_the_others_still_run() {
 #[test]
 fn a_case_over_budget_is_an_error() {
     let one = first_cases(1);
-    let records = run_all(&one, Some(Duration::from_millis(1)), &quiet(1), |_| {
+    let records = run_all(&one, Some(Duration::from_millis(1)), false, &quiet(1), |_| {
         std::thread::sleep(Duration::from_millis(20));
         JobOutcome::new(CaseStatus::Pass, "")
     });
@@ -89,11 +89,39 @@ fn a_case_over_budget_is_an_error() {
 #[test]
 fn without_a_budget_a_slow_case_keeps_its_verdict() {
     let one = first_cases(1);
-    let records = run_all(&one, None, &quiet(1), |_| {
+    let records = run_all(&one, None, false, &quiet(1), |_| {
         std::thread::sleep(Duration::from_millis(20));
         JobOutcome::new(CaseStatus::Pass, "")
     });
     assert_eq!(records[0].status, CaseStatus::Pass);
+}
+
+#[test]
+fn fail_fast_stops_starting_cases_after_the_first_failure_and_says_so() {
+    let loaded = all();
+    let started = std::sync::atomic::AtomicUsize::new(0);
+    let records = run_all(&loaded, None, true, &quiet(loaded.len()), |_| {
+        started.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        JobOutcome::new(CaseStatus::Fail, "broken on purpose")
+    });
+    assert_eq!(records.len(), loaded.len(), "every case is still recorded");
+    let started = started.into_inner();
+    // At most one case per worker thread was already running when the first failure landed.
+    assert!(started <= rayon::current_num_threads(), "{started} cases ran");
+    let not_run = records.iter().filter(|r| r.message == ovm_runner::NOT_RUN_FAIL_FAST).count();
+    assert!(
+        not_run > 0
+            && records.iter().all(|r| r.message != ovm_runner::NOT_RUN_FAIL_FAST || r.status == CaseStatus::Skipped)
+    );
+    let skipped_by_the_fixture = records
+        .iter()
+        .filter(|r| r.status == CaseStatus::Skipped && r.message != ovm_runner::NOT_RUN_FAIL_FAST)
+        .count();
+    assert_eq!(started + not_run + skipped_by_the_fixture, loaded.len(), "a case ran or says why not");
+
+    // Without it, every case runs.
+    let records = run_all(&loaded, None, false, &quiet(loaded.len()), |_| JobOutcome::new(CaseStatus::Fail, "x"));
+    assert!(records.iter().all(|r| r.status == CaseStatus::Fail));
 }
 
 #[test]
@@ -162,7 +190,7 @@ fn a_checkout_is_walked_in_its_two_test_folders() {
 fn the_report_counts_every_case_and_escapes_junit() {
     let loaded = all();
     let failing = [loaded.cases[2].id.0.clone(), loaded.chains[0].id.0.clone()];
-    let records = run_all(&loaded, None, &quiet(loaded.len()), |task| {
+    let records = run_all(&loaded, None, false, &quiet(loaded.len()), |task| {
         if failing.iter().any(|id| id == id_of(task)) {
             JobOutcome::new(CaseStatus::Fail, "got <b>&\"</b>").with_verdict("divergent")
         } else {
