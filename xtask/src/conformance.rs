@@ -187,7 +187,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     }
     if args.html {
         let results = crate::report::model::read(&dir)?;
-        let index = crate::report::render(&results, &dir, None, 0)?;
+        let index = crate::report::render(&results, &dir, None, crate::report::TRACED_PAGES)?;
         println!("html report: {}", index.display());
     }
     let drifted = match &args.baseline {

@@ -415,3 +415,48 @@ fn a_real_run_renders_and_a_case_page_gets_its_traces() {
     assert!(note.starts_with("The two traces are equal, step by step ("), "{note}");
     assert!(!note.contains("(0 lines)"), "{note}");
 }
+
+/// End to end on a real explained case (`PUSH1 1 ADD` with 5 gas: out of gas natively, a stack
+/// underflow at the guarded block's entry through the OVM): its page shows the rule and the native
+/// fact under it, both call trees with the frame of the first difference marked, and the code run,
+/// original beside transpiled, the first differing pc marked.
+#[test]
+fn an_explained_case_page_shows_its_rule_its_native_fact_its_call_trees_and_its_code() {
+    let dir = scratch("explained");
+    std::fs::create_dir_all(dir.join("vectors")).unwrap();
+    let vector = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/out_of_gas_before_a_stack_failure.json");
+    std::fs::copy(vector, dir.join("vectors/oog.json")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["conformance", "--quiet", "--html", "--vectors"])
+        .arg(dir.join("vectors"))
+        .arg("--reports")
+        .arg(dir.join("reports"))
+        .env_remove("ETHEREUM_TESTS")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let run = dir.join("reports/latest");
+    let results: Value = serde_json::from_str(&read(&run.join("results.json"))).unwrap();
+    let case = &results["cases"][0];
+    assert_eq!(case["verdict"], "explained(halt-order)");
+    let page = page_of(&run, case["id"].as_str().unwrap());
+
+    let rule = text(element(&page, "id=\"rule\"", "</p>"));
+    assert!(rule.contains("halt-order</b>: ") && rule.contains("Halt order"), "{rule}");
+    let facts = text(element(&page, "id=\"rule-facts\"", "</ul>"));
+    assert!(facts.contains("pc 2 (ADD) at depth 1") && facts.contains("OutOfGas"), "{facts}");
+
+    for tree in ["id=\"tree-1\"", "id=\"tree-2\""] {
+        let frames = element(&page, tree, "</table>");
+        let marked = element(frames, "<tr class=\"first\"", "</tr>");
+        assert!(
+            text(marked).contains("transaction 0 → 0x1000000000000000000000000000000000000001"),
+            "{tree}: {marked}"
+        );
+    }
+    let listing = element(&page, "class=\"listing\"", "</table>");
+    let first_pc = text(element(listing, "id=\"first-pc\"", "</tr>"));
+    assert!(first_pc.contains("000002  ADD"), "the first differing step is ADD's: {first_pc}");
+    assert!(text(listing).contains("000000  PUSH1 0x01"), "{listing}");
+    assert!(text(listing).contains("STACKGUARD") || text(listing).contains("JUMPDEST"), "the translation: {listing}");
+}

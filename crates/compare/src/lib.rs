@@ -110,9 +110,27 @@ pub enum Rule {
 }
 
 impl Rule {
+    pub const ALL: [Rule; 1] = [Rule::HaltOrder];
+
     pub fn name(self) -> &'static str {
         match self {
             Rule::HaltOrder => "halt-order",
+        }
+    }
+
+    /// The rule named `name` (as in a verdict `explained(name)`).
+    pub fn from_name(name: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.name() == name)
+    }
+
+    /// What the rule accepts, in one sentence, and where it is documented.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Rule::HaltOrder => {
+                "The transaction's status is the only difference: out of gas natively, a stack underflow or \
+                 overflow through the OVM, whose guard checks a block's stack bounds at its entry, before the \
+                 static gas of the block's instructions is spent (docs/context-differences.md, 1. Halt order)."
+            }
         }
     }
 }

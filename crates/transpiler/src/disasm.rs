@@ -34,6 +34,37 @@ fn hex_suffix(data: &[u8], declared: usize) -> String {
     s
 }
 
+/// One original instruction and the physical instructions it became (the PC map, readable).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedInstruction {
+    /// Its original pc.
+    pub pc: usize,
+    /// `"PPPPPP  MNEMONIC 0xIMM"`, original pc and instruction.
+    pub original: String,
+    /// Its translation, one `"PPPPPP  MNEMONIC 0xIMM"` per physical instruction.
+    pub physical: Vec<String>,
+}
+
+/// The body of a listing: every original instruction beside its translation.
+pub fn listing(original: &[u8], transpiled: &Transpiled) -> Vec<ListedInstruction> {
+    let code = &transpiled.code;
+    decode(original)
+        .iter()
+        .enumerate()
+        .map(|(i, ins)| {
+            let start = transpiled.pc_map.get(i).map_or(0, |&(_, p)| p as usize);
+            let end = transpiled.pc_map.get(i + 1).map_or(transpiled.sections.body.end, |&(_, p)| p as usize);
+            let op = info(ins.opcode);
+            let imm = ins.immediate(original);
+            ListedInstruction {
+                pc: ins.pc as usize,
+                original: format!("{:06x}  {}{}", ins.pc, op.name, hex_suffix(imm.present, imm.declared)),
+                physical: physical_lines(code, start..end),
+            }
+        })
+        .collect()
+}
+
 /// The listing: each original instruction beside the physical instructions it became, then the
 /// header and prologue, the routines, the jump table and the original-code section.
 pub fn disassemble(original: &[u8], transpiled: &Transpiled) -> String {
@@ -51,20 +82,13 @@ pub fn disassemble(original: &[u8], transpiled: &Transpiled) -> String {
         let _ = writeln!(out, "{:36}  {line}", "");
     }
     let _ = writeln!(out, "; body: original (pc, instruction) -> physical");
-    let instructions = decode(original);
-    for (i, ins) in instructions.iter().enumerate() {
-        let start = transpiled.pc_map.get(i).map_or(0, |&(_, p)| p as usize);
-        let end = transpiled.pc_map.get(i + 1).map_or(transpiled.sections.body.end, |&(_, p)| p as usize);
-        let op = info(ins.opcode);
-        let imm = ins.immediate(original);
-        let left = format!("{:06x}  {}{}", ins.pc, op.name, hex_suffix(imm.present, imm.declared));
-        let physical = physical_lines(code, start..end);
-        for (j, line) in physical.iter().enumerate() {
-            let shown = if j == 0 { left.as_str() } else { "" };
+    for ins in listing(original, transpiled) {
+        for (j, line) in ins.physical.iter().enumerate() {
+            let shown = if j == 0 { ins.original.as_str() } else { "" };
             let _ = writeln!(out, "{shown:36}  {line}");
         }
-        if physical.is_empty() {
-            let _ = writeln!(out, "{left:36}");
+        if ins.physical.is_empty() {
+            let _ = writeln!(out, "{:36}", ins.original);
         }
     }
     let _ = writeln!(out, "; routines");

@@ -21,7 +21,7 @@ mod routines;
 use std::ops::Range;
 
 pub use analysis::Guard;
-pub use disasm::disassemble;
+pub use disasm::{disassemble, listing, ListedInstruction};
 
 /// What the code is for: deployed (runtime) code, or init code whose `RETURN` yields runtime code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

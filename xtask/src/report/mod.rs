@@ -33,10 +33,11 @@ pub struct Args {
     /// Where --merge writes its run folder.
     #[arg(long, default_value = "reports")]
     reports: PathBuf,
-    /// Put the EIP-3155 traces of both runs, side by side around the first difference, on the pages
-    /// of at most this many cases (state tests and blockchain tests; reruns each of them twice
-    /// with tracing, from the vectors recorded in the run).
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    /// Rerun at most this many non-equal cases with tracing (both backends, from the vectors the run
+    /// recorded), so that their pages show the traces side by side around the first difference,
+    /// the call trees, the code involved and, for an explained case, its rule's native facts.
+    /// 0: none. Each trace is kept up to 64 MiB.
+    #[arg(long, value_name = "N", default_value_t = TRACED_PAGES)]
     traces: usize,
 }
 
@@ -69,6 +70,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// How many case pages get their reruns' anatomy by default (`--traces`).
+pub const TRACED_PAGES: usize = 50;
+
 /// Renders `dir/index.html` and `dir/cases/*.html` from `results`; returns the index's path.
 pub fn render(results: &Results, dir: &Path, baseline: Option<&Results>, traces: usize) -> Result<PathBuf, String> {
     let cases_dir = dir.join("cases");
@@ -78,13 +82,18 @@ pub fn render(results: &Results, dir: &Path, baseline: Option<&Results>, traces:
     std::fs::create_dir_all(&cases_dir).map_err(|e| format!("cannot create {}: {e}", cases_dir.display()))?;
     let mut traced = 0;
     for case in results.cases.iter().filter(|c| c.has_page()) {
-        let trace = if traced < traces {
+        let anatomy = if traced < traces {
             traced += 1;
-            Some(trace::view(&results.run.vectors, case))
+            Some(trace::anatomy(&results.run.vectors, case))
         } else {
             None
         };
-        let page = case_page(&results.run, case, trace).render().map_err(|e| e.to_string())?;
+        let no_anatomy = if traces == 0 {
+            "Not rerun with tracing (--traces 0).".to_owned()
+        } else {
+            format!("Not rerun with tracing: only the first {traces} case pages are (--traces N).")
+        };
+        let page = case_page(&results.run, case, anatomy, no_anatomy).render().map_err(|e| e.to_string())?;
         let path = cases_dir.join(page_name(&case.id));
         std::fs::write(&path, page).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
@@ -371,7 +380,7 @@ pub fn em_artifact_hash(root: &Path) -> Option<String> {
     Some(alloy_primitives::keccak256(bytes).to_string())
 }
 
-fn case_page(run: &model::Run, case: &Case, trace: Option<TraceView>) -> CasePage {
+fn case_page(run: &model::Run, case: &Case, anatomy: Option<trace::Anatomy>, no_anatomy: String) -> CasePage {
     let mut facts = vec![
         Fact { label: "kind", value: kind_name(&case.kind) },
         Fact { label: "file", value: case.file.clone() },
@@ -413,7 +422,8 @@ fn case_page(run: &model::Run, case: &Case, trace: Option<TraceView>) -> CasePag
         rows,
         raw,
         capped: case.diff.len() >= 32,
-        trace,
+        anatomy,
+        no_anatomy,
     }
 }
 

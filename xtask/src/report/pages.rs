@@ -125,6 +125,39 @@ pub struct TraceView {
     pub rows: Vec<TraceRow>,
 }
 
+/// A frame of a call tree, indented by its depth.
+pub struct FrameRow {
+    pub indent: String,
+    pub call: String,
+    pub steps: String,
+    pub end: String,
+    /// The innermost frame of the first difference.
+    pub marked: bool,
+}
+
+/// A contract's original instructions beside their translation.
+pub struct CodeListing {
+    pub address: String,
+    pub note: String,
+    pub rows: Vec<CodeRow>,
+}
+
+#[derive(Debug)]
+pub struct CodeRow {
+    pub original: String,
+    /// Its physical instructions, one per line.
+    pub physical: String,
+    /// The pc of the first difference.
+    pub marked: bool,
+}
+
+/// An explained case's rule and the native facts it rests on.
+pub struct RuleView {
+    pub name: String,
+    pub summary: String,
+    pub facts: Vec<String>,
+}
+
 #[derive(Template)]
 #[template(path = "report/case.html")]
 pub struct CasePage {
@@ -138,5 +171,8 @@ pub struct CasePage {
     /// Diff lines that did not parse as `field: a vs b`, shown as they are.
     pub raw: Vec<String>,
     pub capped: bool,
-    pub trace: Option<TraceView>,
+    /// The reruns' anatomy (traces, call trees, code, rule), on the pages that get one.
+    pub anatomy: Option<super::trace::Anatomy>,
+    /// Why a page has no anatomy.
+    pub no_anatomy: String,
 }

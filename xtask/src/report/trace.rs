@@ -1,12 +1,27 @@
-//! `--traces N`: a case's EIP-3155 traces, native and OVM (original instructions), rerun in process
-//! from the run's vectors, aligned step by step and cut to a window around the first step where
-//! they differ (pc, op, depth, gas or stack). Each trace is kept up to `MAX_TRACE_BYTES`; a case
-//! whose traces are equal up to that limit shows where it stopped looking.
+//! A case page's anatomy of a run, from the case's EIP-3155 traces (native, and the OVM's in
+//! original instructions) rerun in process from the run's vectors:
+//!
+//! - the two traces aligned step by step, cut to a window around the first step where they differ
+//!   (pc, op, depth, gas or the top of the stack);
+//! - the call tree of each run, rebuilt from the traces' depths, the frame of the first difference
+//!   marked;
+//! - the original and transpiled code of the contracts those frames ran (from the pre-state),
+//!   disassembled side by side (the transpiler's PC map), the first differing pc marked;
+//! - for an `explained` case, the rule and the native fact it rests on: how the native run's
+//!   transaction ended (its last step, and its error).
+//!
+//! Each trace is kept up to `MAX_TRACE_BYTES`; a case whose traces are equal up to that limit says
+//! where it stopped looking.
 
-use super::{model::Case, pages::TraceRow, pages::TraceView};
+use super::{
+    model::Case,
+    pages::{CodeListing, CodeRow, FrameRow, RuleView, TraceRow, TraceView},
+};
+use alloy_primitives::{Address, Bytes, TxKind};
 use ovm_l2::L2Backend;
 use ovm_native::NativeBackend;
 use std::{
+    collections::BTreeMap,
     io::Write,
     path::Path,
     sync::{Arc, Mutex},
@@ -16,6 +31,11 @@ use std::{
 pub const MAX_TRACE_BYTES: usize = 64 << 20;
 /// Steps shown before and after the first difference.
 pub const WINDOW: usize = 12;
+/// Frames shown per call tree.
+pub const MAX_FRAMES: usize = 200;
+/// Contracts listed per case, and original instructions shown per contract.
+pub const MAX_CONTRACTS: usize = 4;
+pub const MAX_LISTED: usize = 600;
 
 /// A writer the tracer owns (`'static`) that the report reads back, capped at `MAX_TRACE_BYTES`.
 #[derive(Clone, Default)]
@@ -43,15 +63,50 @@ impl Buffer {
     }
 }
 
-/// The traces of one case, or a note saying why there are none.
-pub fn view(vectors: &str, case: &Case) -> TraceView {
-    match traces(Path::new(vectors), case) {
-        Ok((native, ovm, truncated)) => align(&native, &ovm, truncated),
-        Err(note) => TraceView { note, rows: Vec::new() },
+/// Everything a case page shows about the runs themselves.
+pub struct Anatomy {
+    pub trace: TraceView,
+    /// Native, then OVM.
+    pub trees: Vec<(String, Vec<FrameRow>)>,
+    pub code: Vec<CodeListing>,
+    pub rule: Option<RuleView>,
+}
+
+impl Anatomy {
+    fn note(note: String) -> Anatomy {
+        Anatomy { trace: TraceView { note, rows: Vec::new() }, trees: Vec::new(), code: Vec::new(), rule: None }
     }
 }
 
-fn traces(vectors: &Path, case: &Case) -> Result<(Vec<String>, Vec<String>, bool), String> {
+/// The anatomy of one case, or a note saying why there is none.
+pub fn anatomy(vectors: &str, case: &Case) -> Anatomy {
+    let rerun = match rerun(Path::new(vectors), case) {
+        Ok(rerun) => rerun,
+        Err(note) => return Anatomy::note(note),
+    };
+    let native: Vec<Line> = rerun.native.iter().map(|l| Line::parse(l)).collect();
+    let ovm: Vec<Line> = rerun.ovm.iter().map(|l| Line::parse(l)).collect();
+    let first = first_difference(&native, &ovm);
+    let trace = align(&native, &ovm, first, rerun.truncated);
+    let native_tree = call_tree(&native, &rerun.targets, first);
+    let ovm_tree = call_tree(&ovm, &rerun.targets, first);
+    let code = listings(&native_tree, &native, first, &rerun.pre);
+    let rule = case.verdict.as_deref().and_then(|v| rule_view(v, &native));
+    Anatomy { trace, trees: vec![("native".into(), rows(&native_tree)), ("OVM".into(), rows(&ovm_tree))], code, rule }
+}
+
+/// A case run again by both backends with tracing, and what its pages need from the vectors.
+struct Rerun {
+    native: Vec<String>,
+    ovm: Vec<String>,
+    truncated: bool,
+    /// Each transaction's recipient (`None`: a creation), in order.
+    targets: Vec<Option<Address>>,
+    /// The pre-state's code, by address.
+    pre: BTreeMap<Address, Bytes>,
+}
+
+fn rerun(vectors: &Path, case: &Case) -> Result<Rerun, String> {
     let files = ovm_runner::vector_files(vectors);
     let file = files
         .into_iter()
@@ -60,53 +115,111 @@ fn traces(vectors: &Path, case: &Case) -> Result<(Vec<String>, Vec<String>, bool
     let selection = ovm_runner::Selection { filters: Vec::new(), case_id: Some(case.id.clone()), shard: None };
     let loaded = ovm_runner::load(&[file], &selection);
     let (native, ovm) = (Buffer::default(), Buffer::default());
-    if let Some(c) = loaded.cases.first() {
+    let to = |kind: &TxKind| match kind {
+        TxKind::Call(address) => Some(*address),
+        TxKind::Create => None,
+    };
+    let (targets, pre) = if let Some(c) = loaded.cases.first() {
         let setup = c.setup.as_ref().map_err(|_| "no trace: the case cannot run".to_owned())?;
         // A backend error still leaves the steps traced so far.
         let _ = NativeBackend.run_traced(c, setup, native.clone());
         let _ = L2Backend.run_traced(c, setup, ovm.clone());
+        let targets = setup.tx.as_ref().map(|tx| vec![to(&tx.kind)]).unwrap_or_default();
+        (targets, c.unit.test.pre.iter().map(|(a, info)| (*a, info.code.clone())).collect())
     } else if let Some(c) = loaded.chains.first() {
         let test = c.test.as_ref().map_err(|s| format!("no trace: the test is not run ({})", s.reason))?;
         let _ = NativeBackend.run_blocks_traced(test, native.clone());
         let _ = L2Backend.run_blocks_traced(test, ovm.clone());
+        let targets = test.blocks.iter().flat_map(|b| &b.transactions).map(|t| to(&t.tx.kind)).collect();
+        (targets, test.pre.iter().map(|(a, info)| (*a, info.code.clone())).collect())
     } else {
         return Err(format!("no trace: no case has this id in {} now", vectors.display()));
-    }
+    };
     let (n, nt) = native.lines();
     let (o, ot) = ovm.lines();
-    Ok((n, o, nt || ot))
+    Ok(Rerun { native: n, ovm: o, truncated: nt || ot, targets, pre })
 }
 
-/// The fields two steps are compared on, and a short text of the step.
-fn step(line: &str) -> (String, String) {
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { return (line.to_owned(), line.to_owned()) };
-    if v.get("pc").is_none() {
-        return (line.to_owned(), line.to_owned()); // the summary line
+/// One line of an EIP-3155 trace: a step, or a transaction's closing summary.
+#[derive(Clone, Debug, PartialEq)]
+enum Line {
+    Step(Step),
+    Summary(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Step {
+    pc: u64,
+    op: u8,
+    name: String,
+    depth: u64,
+    gas: String,
+    /// Bottom first, as the trace lists it.
+    stack: Vec<String>,
+    /// Why the step ended its frame, where the tracer says (native: revm's instruction result).
+    error: Option<String>,
+}
+
+const CALL_OPS: [u8; 4] = [0xf1, 0xf2, 0xf4, 0xfa];
+const CREATE_OPS: [u8; 2] = [0xf0, 0xf5];
+
+impl Line {
+    fn parse(line: &str) -> Line {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { return Line::Summary(line.to_owned()) };
+        let Some(pc) = v.get("pc").and_then(serde_json::Value::as_u64) else { return Line::Summary(line.to_owned()) };
+        let text = |k: &str| v.get(k).map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned));
+        Line::Step(Step {
+            pc,
+            op: v.get("op").and_then(serde_json::Value::as_u64).unwrap_or(0) as u8,
+            name: text("opName").unwrap_or_default(),
+            depth: v.get("depth").and_then(serde_json::Value::as_u64).unwrap_or(0),
+            gas: text("gas").unwrap_or_default(),
+            stack: v
+                .get("stack")
+                .and_then(|s| s.as_array())
+                .map(|s| s.iter().map(|x| x.as_str().unwrap_or("?").to_owned()).collect())
+                .unwrap_or_default(),
+            error: text("error"),
+        })
     }
-    let field = |k: &str| v.get(k).map(|x| x.to_string().trim_matches('"').to_owned()).unwrap_or_default();
-    let stack: Vec<String> = v
-        .get("stack")
-        .and_then(|s| s.as_array())
-        .map(|s| s.iter().rev().take(4).map(|x| x.as_str().unwrap_or("?").to_owned()).collect())
-        .unwrap_or_default();
-    let depth = v.get("stack").and_then(|s| s.as_array()).map_or(0, Vec::len);
-    let key = format!("{}|{}|{}|{}|{}", field("pc"), field("op"), field("depth"), field("gas"), stack.join(","));
-    let text = format!(
-        "pc {:>5} {:<14} depth {} gas {} stack({depth}) top [{}]",
-        field("pc"),
-        field("opName"),
-        field("depth"),
-        field("gas"),
-        stack.join(", ")
-    );
-    (key, text)
+
+    /// What two aligned steps are compared on.
+    fn key(&self) -> String {
+        match self {
+            Line::Step(s) => {
+                let top: Vec<&str> = s.stack.iter().rev().take(4).map(String::as_str).collect();
+                format!("{}|{}|{}|{}|{}", s.pc, s.op, s.depth, s.gas, top.join(","))
+            }
+            Line::Summary(text) => text.clone(),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Line::Step(s) => {
+                let top: Vec<&str> = s.stack.iter().rev().take(4).map(String::as_str).collect();
+                format!(
+                    "pc {:>5} {:<14} depth {} gas {} stack({}) top [{}]",
+                    s.pc,
+                    s.name,
+                    s.depth,
+                    s.gas,
+                    s.stack.len(),
+                    top.join(", ")
+                )
+            }
+            Line::Summary(text) => text.clone(),
+        }
+    }
 }
 
-pub fn align(native: &[String], ovm: &[String], truncated: bool) -> TraceView {
-    let n: Vec<(String, String)> = native.iter().map(|l| step(l)).collect();
-    let o: Vec<(String, String)> = ovm.iter().map(|l| step(l)).collect();
-    let longest = n.len().max(o.len());
-    let first = (0..longest).find(|&i| n.get(i).map(|s| &s.0) != o.get(i).map(|s| &s.0));
+fn first_difference(native: &[Line], ovm: &[Line]) -> Option<usize> {
+    let longest = native.len().max(ovm.len());
+    (0..longest).find(|&i| native.get(i).map(Line::key) != ovm.get(i).map(Line::key))
+}
+
+fn align(native: &[Line], ovm: &[Line], first: Option<usize>, truncated: bool) -> TraceView {
+    let longest = native.len().max(ovm.len());
     let limit =
         if truncated { format!(" (each trace kept up to {} MiB)", MAX_TRACE_BYTES >> 20) } else { String::new() };
     let Some(first) = first else {
@@ -119,13 +232,12 @@ pub fn align(native: &[String], ovm: &[String], truncated: bool) -> TraceView {
     let to = (first + WINDOW + 1).min(longest);
     let rows = (from..to)
         .map(|i| {
-            let a = n.get(i);
-            let b = o.get(i);
+            let (a, b) = (native.get(i), ovm.get(i));
             TraceRow {
                 index: i,
-                native: a.map_or_else(|| "(ended)".into(), |s| s.1.clone()),
-                ovm: b.map_or_else(|| "(ended)".into(), |s| s.1.clone()),
-                differs: a.map(|s| &s.0) != b.map(|s| &s.0),
+                native: a.map_or_else(|| "(ended)".into(), Line::text),
+                ovm: b.map_or_else(|| "(ended)".into(), Line::text),
+                differs: a.map(Line::key) != b.map(Line::key),
                 first: i == first,
             }
         })
@@ -141,31 +253,401 @@ pub fn align(native: &[String], ovm: &[String], truncated: bool) -> TraceView {
     }
 }
 
+/// A frame of a run, rebuilt from a trace.
+#[derive(Clone, Debug, PartialEq)]
+struct Frame {
+    /// EIP-3155 depth (1: a transaction's top frame).
+    depth: u64,
+    /// `transaction 0`, `CALL`, `CREATE2`, …
+    kind: String,
+    /// The address whose code runs (a call's target; a transaction's recipient), when known.
+    code: Option<Address>,
+    /// The pc of the instruction that opened it, in its parent.
+    at_pc: Option<u64>,
+    /// Trace lines it covers (its own steps and its children's); empty for a call that ran no code.
+    steps: Option<(usize, usize)>,
+    /// How it ended: its last instruction, or the error the tracer gave.
+    end: String,
+    /// What its parent got back (a call's success flag, a creation's address), when it went on.
+    result: Option<String>,
+    marked: bool,
+}
+
+/// The call tree of a trace: frames in the order they open. `targets` are the transactions'
+/// recipients; `first` the line of the first difference, whose innermost frame is marked (the
+/// frame of the step before it, where this trace has no step there).
+fn call_tree(lines: &[Line], targets: &[Option<Address>], first: Option<usize>) -> Vec<Frame> {
+    let mut frames: Vec<Frame> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    let mut transaction = 0;
+    let mut previous: Option<&Step> = None;
+    // Only the innermost open frame's last line is kept current; a closing frame hands it on.
+    let close = |frames: &mut Vec<Frame>, open: &mut Vec<usize>| {
+        let closed = open.pop()?;
+        let last = frames[closed].steps.map(|(_, b)| b);
+        if let (Some(&parent), Some(last)) = (open.last(), last) {
+            if let Some((_, b)) = &mut frames[parent].steps {
+                *b = last;
+            }
+        }
+        Some(closed)
+    };
+    for (i, line) in lines.iter().enumerate() {
+        let step = match line {
+            Line::Step(step) => step,
+            Line::Summary(_) => {
+                while close(&mut frames, &mut open).is_some() {}
+                previous = None;
+                transaction += 1;
+                continue;
+            }
+        };
+        // Frames the step's depth has left: they ended with the previous step.
+        while open.last().is_some_and(|&top| frames[top].depth > step.depth) {
+            if let Some(closed) = close(&mut frames, &mut open) {
+                if frames[closed].depth == step.depth + 1 {
+                    frames[closed].result = step.stack.last().cloned();
+                }
+            }
+        }
+        if let Some(before) = previous.filter(|p| p.depth == step.depth && opens_frame(p.op)) {
+            // A call or creation that ran no code (a precompile, an account without code, a failure
+            // before the frame): a leaf, its result on the stack now.
+            frames.push(Frame { result: step.stack.last().cloned(), end: "ran no code".into(), ..child(before, None) });
+        }
+        match open.last() {
+            Some(&top) if frames[top].depth == step.depth => {}
+            parent => {
+                let frame = match (parent, previous) {
+                    (Some(_), Some(before)) if opens_frame(before.op) => child(before, Some(i)),
+                    _ => Frame {
+                        depth: step.depth,
+                        kind: format!("transaction {transaction}"),
+                        code: targets.get(transaction).copied().flatten(),
+                        at_pc: None,
+                        steps: Some((i, i)),
+                        end: String::new(),
+                        result: None,
+                        marked: false,
+                    },
+                };
+                frames.push(frame);
+                open.push(frames.len() - 1);
+            }
+        }
+        let top = *open.last().expect("a frame is open");
+        if let Some((_, last)) = &mut frames[top].steps {
+            *last = i;
+        }
+        frames[top].end = step.error.clone().unwrap_or_else(|| step.name.clone());
+        previous = Some(step);
+    }
+    while close(&mut frames, &mut open).is_some() {}
+    // The first difference's line, or when it is not a step of this trace (a transaction that
+    // ended here and went on in the other), the last step before it.
+    let first = first.and_then(|first| {
+        (0..=first.min(lines.len().saturating_sub(1))).rev().find(|&i| matches!(lines[i], Line::Step(_)))
+    });
+    if let Some(first) = first {
+        let innermost = frames
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.steps.is_some_and(|(a, b)| (a..=b).contains(&first)))
+            .max_by_key(|(_, f)| f.depth)
+            .map(|(i, _)| i);
+        if let Some(i) = innermost {
+            frames[i].marked = true;
+        }
+    }
+    frames
+}
+
+fn opens_frame(op: u8) -> bool {
+    CALL_OPS.contains(&op) || CREATE_OPS.contains(&op)
+}
+
+/// The frame `opener` (a call or creation) opens, its first line `at` (`None`: it ran no code).
+fn child(opener: &Step, at: Option<usize>) -> Frame {
+    // Every call's target is the second word from the top: gas, address, …
+    let code = if CALL_OPS.contains(&opener.op) {
+        opener.stack.iter().rev().nth(1).and_then(|w| word_address(w))
+    } else {
+        None
+    };
+    Frame {
+        depth: opener.depth + 1,
+        kind: opener.name.clone(),
+        code,
+        at_pc: Some(opener.pc),
+        steps: at.map(|i| (i, i)),
+        end: String::new(),
+        result: None,
+        marked: false,
+    }
+}
+
+/// The address in the low 20 bytes of a hex stack word.
+fn word_address(word: &str) -> Option<Address> {
+    let value: alloy_primitives::U256 = word.parse().ok()?;
+    Some(Address::from_word(value.to_be_bytes::<32>().into()))
+}
+
+fn rows(frames: &[Frame]) -> Vec<FrameRow> {
+    let mut rows: Vec<FrameRow> = frames
+        .iter()
+        .take(MAX_FRAMES)
+        .map(|f| FrameRow {
+            indent: "    ".repeat(f.depth.saturating_sub(1) as usize),
+            call: match (f.at_pc, f.code) {
+                (Some(pc), Some(a)) => format!("{} → {a} (at pc {pc})", f.kind),
+                (Some(pc), None) => format!("{} (at pc {pc})", f.kind),
+                (None, Some(a)) => format!("{} → {a}", f.kind),
+                (None, None) => format!("{} (a creation)", f.kind),
+            },
+            steps: f.steps.map_or_else(|| "–".into(), |(a, b)| format!("lines {a}–{b}")),
+            end: match &f.result {
+                Some(r) => format!("{}; parent got {r}", f.end),
+                None => f.end.clone(),
+            },
+            marked: f.marked,
+        })
+        .collect();
+    if frames.len() > MAX_FRAMES {
+        rows.push(FrameRow {
+            indent: String::new(),
+            call: format!("… {} more frames", frames.len() - MAX_FRAMES),
+            steps: String::new(),
+            end: String::new(),
+            marked: false,
+        });
+    }
+    rows
+}
+
+/// The code of the contracts the native run's frames ran (the marked frame's first), original and
+/// transpiled side by side.
+fn listings(
+    frames: &[Frame],
+    lines: &[Line],
+    first: Option<usize>,
+    pre: &BTreeMap<Address, Bytes>,
+) -> Vec<CodeListing> {
+    let marked = frames.iter().find(|f| f.marked);
+    let first_pc = first.and_then(|i| match lines.get(i) {
+        Some(Line::Step(s)) => Some(s.pc as usize),
+        _ => None,
+    });
+    let mut order: Vec<Address> = marked.and_then(|f| f.code).into_iter().collect();
+    for a in frames.iter().filter_map(|f| f.code) {
+        if !order.contains(&a) {
+            order.push(a);
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|a| Some((a, pre.get(&a).filter(|c| !c.is_empty())?)))
+        .take(MAX_CONTRACTS)
+        .map(|(address, code)| {
+            let here = marked.is_some_and(|f| f.code == Some(address));
+            listing(address, code, if here { first_pc } else { None })
+        })
+        .collect()
+}
+
+fn listing(address: Address, code: &[u8], first_pc: Option<usize>) -> CodeListing {
+    let transpiled = match ovm_transpiler::transpile(code, ovm_transpiler::Mode::Runtime) {
+        Ok(t) => t,
+        Err(e) => {
+            return CodeListing {
+                address: address.to_string(),
+                note: format!("{} original bytes; the transpiler refuses it: {e}", code.len()),
+                rows: Vec::new(),
+            }
+        }
+    };
+    let all = ovm_transpiler::listing(code, &transpiled);
+    // Around the first difference when it is in this code; else from the start.
+    let centre = first_pc.and_then(|pc| all.iter().position(|ins| ins.pc == pc)).unwrap_or(0);
+    let from = centre.saturating_sub(MAX_LISTED / 2).min(all.len().saturating_sub(MAX_LISTED));
+    let shown = &all[from..(from + MAX_LISTED).min(all.len())];
+    let note = format!(
+        "{} original bytes, {} instructions → {} physical bytes{}{}",
+        code.len(),
+        all.len(),
+        transpiled.code.len(),
+        match first_pc {
+            Some(pc) => format!("; the first difference is at pc {pc} (marked)"),
+            None => String::new(),
+        },
+        if shown.len() < all.len() {
+            format!("; instructions {}–{} shown", from, from + shown.len() - 1)
+        } else {
+            String::new()
+        }
+    );
+    let rows = shown
+        .iter()
+        .map(|ins| CodeRow {
+            original: ins.original.clone(),
+            physical: ins.physical.join("\n"),
+            marked: Some(ins.pc) == first_pc,
+        })
+        .collect();
+    CodeListing { address: address.to_string(), note, rows }
+}
+
+/// An `explained(rule)` verdict's rule, and the native fact under it: how each transaction's top
+/// frame ended natively.
+fn rule_view(verdict: &str, native: &[Line]) -> Option<RuleView> {
+    let name = verdict.strip_prefix("explained(")?.strip_suffix(')')?;
+    let rule = ovm_compare::Rule::from_name(name);
+    let mut facts = Vec::new();
+    let mut transaction = 0;
+    let mut last: Option<&Step> = None;
+    let mut say = |transaction: usize, step: Option<&Step>| {
+        if let Some(s) = step {
+            facts.push(format!(
+                "transaction {transaction}: the native run's last step is pc {} ({}) at depth {} with gas {} left{}",
+                s.pc,
+                s.name,
+                s.depth,
+                s.gas,
+                s.error.as_ref().map_or_else(String::new, |e| format!(", and it ended the frame: {e}"))
+            ));
+        }
+    };
+    for line in native {
+        match line {
+            Line::Step(s) => last = Some(s),
+            Line::Summary(_) => {
+                say(transaction, last.take());
+                transaction += 1;
+            }
+        }
+    }
+    say(transaction, last);
+    Some(RuleView {
+        name: name.to_owned(),
+        summary: rule.map_or("a rule this build does not know", ovm_compare::Rule::summary).to_owned(),
+        facts,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn line(pc: u64, op: &str, gas: u64) -> String {
-        format!(r#"{{"pc":{pc},"op":1,"gas":"0x{gas:x}","depth":1,"stack":["0x1"],"opName":"{op}"}}"#)
+    fn step(pc: u64, op: u8, name: &str, depth: u64, gas: u64, stack: &[&str]) -> String {
+        let stack: Vec<String> = stack.iter().map(|s| format!("\"{s}\"")).collect();
+        format!(
+            r#"{{"pc":{pc},"op":{op},"gas":"0x{gas:x}","depth":{depth},"stack":[{}],"opName":"{name}"}}"#,
+            stack.join(",")
+        )
+    }
+
+    fn parse(lines: &[String]) -> Vec<Line> {
+        lines.iter().map(|l| Line::parse(l)).collect()
     }
 
     #[test]
     fn the_window_is_around_the_first_differing_step() {
-        let native: Vec<String> = (0..100).map(|i| line(i, "ADD", 1000 - i)).collect();
+        let native: Vec<String> = (0..100).map(|i| step(i, 1, "ADD", 1, 1000 - i, &["0x1"])).collect();
         let mut ovm = native.clone();
-        ovm[50] = line(50, "ADD", 7);
+        ovm[50] = step(50, 1, "ADD", 1, 7, &["0x1"]);
         ovm.truncate(60);
-        let view = align(&native, &ovm, false);
+        let (native, ovm) = (parse(&native), parse(&ovm));
+        let first = first_difference(&native, &ovm);
+        assert_eq!(first, Some(50));
+        let view = align(&native, &ovm, first, false);
         assert_eq!(view.rows.len(), 2 * WINDOW + 1);
         assert_eq!(view.rows[0].index, 50 - WINDOW);
-        let first: Vec<_> = view.rows.iter().filter(|r| r.first).collect();
-        assert_eq!(first.len(), 1);
-        assert_eq!(first[0].index, 50);
-        assert!(first[0].native.contains("gas 0x3b6") && first[0].ovm.contains("gas 0x7"), "{}", first[0].ovm);
+        let marked: Vec<_> = view.rows.iter().filter(|r| r.first).collect();
+        assert_eq!(marked.len(), 1);
+        assert_eq!(marked[0].index, 50);
+        assert!(marked[0].native.contains("gas 0x3b6") && marked[0].ovm.contains("gas 0x7"), "{}", marked[0].ovm);
         // Past the OVM trace's end, the native steps still differ from nothing.
         assert!(view.rows.iter().filter(|r| r.index >= 60).all(|r| r.differs && r.ovm == "(ended)"));
         assert!(view.note.contains("first differ at step 50"), "{}", view.note);
-        assert!(align(&native, &native, true).rows.is_empty());
-        assert!(align(&native, &native, true).note.contains("64 MiB"));
+        assert!(align(&native, &native, None, true).rows.is_empty());
+        assert!(align(&native, &native, None, true).note.contains("64 MiB"));
+    }
+
+    /// A transaction to 0xaa that calls 0xbb (which calls the identity precompile, running no code)
+    /// and then creates a contract; a second transaction.
+    fn two_transactions() -> Vec<String> {
+        let bb = "0xbb";
+        vec![
+            step(0, 0x60, "PUSH1", 1, 100_000, &[]),
+            step(10, 0xf1, "CALL", 1, 99_000, &["0x0", "0x0", "0x0", "0x0", "0x0", bb, "0xffff"]),
+            step(0, 0x60, "PUSH1", 2, 60_000, &[]),
+            step(5, 0xfa, "STATICCALL", 2, 59_000, &["0x0", "0x0", "0x0", "0x0", "0x4", "0xffff"]),
+            step(6, 0xf3, "RETURN", 2, 58_000, &["0x1", "0x0", "0x0"]),
+            step(11, 0xf0, "CREATE", 1, 90_000, &["0x0", "0x0", "0x0"]),
+            step(0, 0x00, "STOP", 2, 50_000, &[]),
+            step(12, 0x00, "STOP", 1, 80_000, &["0x1", "0xc0ffee"]),
+            r#"{"stateRoot":"0x","output":"0x","gasUsed":"0x1","pass":true}"#.to_owned(),
+            step(0, 0xfe, "INVALID", 1, 30_000, &[]).replace('}', r#","error":"InvalidFEOpcode"}"#),
+            r#"{"stateRoot":"0x","output":"0x","gasUsed":"0x2","pass":false}"#.to_owned(),
+        ]
+    }
+
+    #[test]
+    fn the_call_tree_has_every_frame_in_order_and_marks_the_first_difference() {
+        let aa = Address::with_last_byte(0xaa);
+        let lines = parse(&two_transactions());
+        let tree = call_tree(&lines, &[Some(aa), None], Some(3));
+        let shape: Vec<(u64, &str, Option<Address>, Option<(usize, usize)>, &str)> =
+            tree.iter().map(|f| (f.depth, f.kind.as_str(), f.code, f.steps, f.end.as_str())).collect();
+        assert_eq!(
+            shape,
+            vec![
+                (1, "transaction 0", Some(aa), Some((0, 7)), "STOP"),
+                (2, "CALL", Some(Address::with_last_byte(0xbb)), Some((2, 4)), "RETURN"),
+                (3, "STATICCALL", Some(Address::with_last_byte(4)), None, "ran no code"),
+                (2, "CREATE", None, Some((6, 6)), "STOP"),
+                (1, "transaction 1", None, Some((9, 9)), "InvalidFEOpcode"),
+            ]
+        );
+        assert_eq!(tree[1].result.as_deref(), Some("0x0"), "what the CALL left on the parent's stack");
+        assert_eq!(tree[3].result.as_deref(), Some("0xc0ffee"), "the created address");
+        assert_eq!(tree.iter().filter(|f| f.marked).map(|f| f.kind.as_str()).collect::<Vec<_>>(), ["CALL"]);
+        // The innermost frame holding the line is marked, not its parents.
+        let tree = call_tree(&lines, &[Some(aa), None], Some(6));
+        assert_eq!(tree.iter().filter(|f| f.marked).map(|f| f.kind.as_str()).collect::<Vec<_>>(), ["CREATE"]);
+        assert!(call_tree(&lines, &[], None).iter().all(|f| !f.marked));
+        // A difference on a transaction's summary line (it ended here, went on in the other run):
+        // the frame of the step before it.
+        let tree = call_tree(&lines, &[Some(aa), None], Some(8));
+        assert_eq!(tree.iter().filter(|f| f.marked).map(|f| f.kind.as_str()).collect::<Vec<_>>(), ["transaction 0"]);
+    }
+
+    #[test]
+    fn an_explained_case_shows_each_transactions_native_end() {
+        let lines = parse(&two_transactions());
+        let view = rule_view("explained(halt-order)", &lines).expect("a rule");
+        assert_eq!(view.name, "halt-order");
+        assert!(view.summary.contains("Halt order"), "{}", view.summary);
+        assert_eq!(view.facts.len(), 2);
+        assert!(view.facts[1].contains("pc 0 (INVALID) at depth 1") && view.facts[1].contains("InvalidFEOpcode"));
+        assert!(rule_view("divergent", &lines).is_none());
+    }
+
+    #[test]
+    fn the_listing_marks_the_first_differing_pc_in_the_contract_it_ran_in() {
+        let aa = Address::with_last_byte(0xaa);
+        // PUSH1 1, PUSH1 2, ADD, STOP
+        let code = Bytes::from_static(&[0x60, 1, 0x60, 2, 0x01, 0x00]);
+        let lines = parse(&two_transactions());
+        let mut pre = BTreeMap::new();
+        pre.insert(aa, code);
+        let tree = call_tree(&lines, &[Some(aa), None], Some(0));
+        let listed = listings(&tree, &lines, Some(0), &pre);
+        assert_eq!(listed.len(), 1, "0xbb has no code in the pre-state");
+        let rows = &listed[0].rows;
+        assert_eq!(rows.len(), 4);
+        assert!(rows[0].marked && rows.iter().skip(1).all(|r| !r.marked));
+        assert!(rows[2].original.ends_with("PUSH1 0x02") || rows[1].original.ends_with("PUSH1 0x02"), "{rows:?}");
+        assert!(rows.iter().all(|r| !r.physical.is_empty()), "every instruction has a translation");
+        assert!(listed[0].note.contains("first difference is at pc 0"), "{}", listed[0].note);
     }
 }
