@@ -38,6 +38,10 @@ pub struct Args {
     /// scenarios (deterministic inputs, no instrumentation), the bench behind the throughput figure.
     #[arg(long, value_name = "N", conflicts_with_all = ["minimize"])]
     profile: Option<usize>,
+    /// With --profile: profile (up to N of) the inputs in this folder, e.g. a working corpus
+    /// (`target/fuzz-corpus/differential`), instead of random 1 KiB inputs.
+    #[arg(long, value_name = "DIR", requires = "profile")]
+    corpus: Option<PathBuf>,
     /// Turn this differential input into a minimized regression vector, without fuzzing.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["time", "jobs"])]
     minimize: Option<PathBuf>,
@@ -52,7 +56,7 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
         return Ok(std::process::ExitCode::SUCCESS);
     }
     if let Some(n) = args.profile {
-        return profile(n).map(|()| std::process::ExitCode::SUCCESS);
+        return profile(n, args.corpus.as_deref()).map(|()| std::process::ExitCode::SUCCESS);
     }
     let targets = fuzz_targets(&root)?;
     let chosen: Vec<String> = if args.target == "all" {
@@ -321,15 +325,33 @@ fn write_regression(root: &Path, bytes: &[u8]) -> Result<(PathBuf, String), Stri
     Ok((path, size))
 }
 
-/// `--profile N`: the differential pipeline, phase by phase, on one thread.
-fn profile(n: usize) -> Result<(), String> {
+/// `--profile N [--corpus DIR]`: the differential pipeline, phase by phase, on one thread, over N
+/// random 1 KiB inputs or the first N inputs of a corpus (in file-name order).
+fn profile(n: usize, corpus: Option<&Path>) -> Result<(), String> {
     use std::time::Duration;
+    let inputs: Vec<Vec<u8>> = match corpus {
+        None => {
+            let mut random = ovm_scenario::XorShift(0x2545_f491_4f6c_dd1d);
+            (0..n).map(|_| random.bytes(1024)).collect()
+        }
+        Some(dir) => {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+                .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .collect();
+            files.sort();
+            files.truncate(n);
+            let inputs: Vec<Vec<u8>> = files.iter().filter_map(|f| std::fs::read(f).ok()).collect();
+            let mean = inputs.iter().map(Vec::len).sum::<usize>() / inputs.len().max(1);
+            println!("{} inputs from {}, {mean} bytes on average", inputs.len(), dir.display());
+            inputs
+        }
+    };
     let mut rows: Vec<(ovm_scenario::Phases, (usize, usize))> = Vec::with_capacity(n);
-    let mut inputs = ovm_scenario::XorShift(0x2545_f491_4f6c_dd1d);
     let started = Instant::now();
-    for _ in 0..n {
-        let input = inputs.bytes(1024);
-        let (finding, phases, size) = ovm_scenario::profile(&input)?;
+    for input in &inputs {
+        let (finding, phases, size) = ovm_scenario::profile(input)?;
         match finding {
             Finding::Divergent { lines, .. } => {
                 return Err(format!("a profiled scenario diverges: {}", lines.join("; ")))

@@ -147,6 +147,9 @@ impl L2Backend {
     }
 }
 
+/// Whether every dump is also asked of the EM and compared ([`testing::check_dumps`]).
+static CHECK_DUMPS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// The EM's runtime code, from the committed artifact.
 fn em_code() -> &'static Bytes {
     static CODE: OnceLock<Bytes> = OnceLock::new();
@@ -376,7 +379,57 @@ impl Chain {
     }
 
     /// The OVM post-state, as the EM's `dump` lists it.
+    /// The layer-2 state: the EM's ledger, read straight from its physical storage (the layout of
+    /// `ovm_transpiler::layout::ledger`, the EM's `dump()` in Rust: a fifth of a fuzzed scenario's
+    /// time was the EM's dump after every transaction). With [`testing::check_dumps`] on, the
+    /// EM's own dump is asked too, and any difference between the two is an error.
     fn dump(&mut self) -> Result<PostState, BackendError> {
+        let state = self.read_ledger();
+        if CHECK_DUMPS.load(std::sync::atomic::Ordering::Relaxed) {
+            let em = self.dump_via_em()?;
+            if em != state {
+                return Err(BackendError(format!(
+                    "the ledger read from the EM's storage differs from the EM's dump:\n  read: {state:?}\n  EM:   {em:?}"
+                )));
+            }
+        }
+        Ok(state)
+    }
+
+    fn read_ledger(&self) -> PostState {
+        use ovm_transpiler::layout::ledger::*;
+        let db = self.db.as_ref().expect("the chain's database is always put back");
+        let storage = db.cache.accounts.get(&EM).map(|account| &account.storage);
+        let sload = |slot: U256| storage.and_then(|s| s.get(&slot)).copied().unwrap_or_default();
+        let word = |x: U256| x.to_be_bytes::<32>();
+        let hash = |x: U256| U256::from_be_bytes(keccak256(word(x)).0);
+        let hash2 = |x: U256, y: U256| U256::from_be_bytes(keccak256([word(x), word(y)].concat()).0);
+        let tag = |n: u64| (U256::from(1) << 255) | U256::from(n);
+        let field = |base: U256, f: u64| base.wrapping_add(U256::from(f));
+        let mut post_state = PostState::new();
+        let count: u64 = sload(hash(tag(TAG_ACCOUNT_COUNT))).saturating_to();
+        for i in 0..count {
+            let a = sload(hash2(tag(TAG_ACCOUNT), U256::from(i)));
+            let base = hash(a);
+            let storage_base = hash2(a, sload(field(base, A_INCARNATION)));
+            let keys = hash2(a, tag(TAG_KEYS));
+            let key_count: u64 = sload(field(base, A_KEY_COUNT)).saturating_to();
+            let storage = (0..key_count)
+                .map(|j| sload(field(keys, j)))
+                .map(|key| (key, sload(hash2(storage_base, key))))
+                .filter(|(_, value)| !value.is_zero())
+                .collect();
+            let address = Address::from_word(B256::from(a));
+            let (balance, nonce) = (sload(field(base, A_BALANCE)), sload(field(base, A_NONCE)).saturating_to());
+            let code = self.original_code(Address::from_word(B256::from(sload(field(base, A_CODE)))));
+            let account = AccountState { balance, nonce, code, storage };
+            keep_if_seen(&mut post_state, address, sload(field(base, A_EXISTS)), account);
+        }
+        post_state
+    }
+
+    /// The EM's own dump (`OP_DUMP`): what [`Chain::read_ledger`] is checked against.
+    fn dump_via_em(&mut self) -> Result<PostState, BackendError> {
         let no_inspector = None::<revm::inspector::NoOpInspector>;
         let run = self.request(Bytes::from_static(&[em::OP_DUMP]), 1 << 40, no_inspector, Changes::Discard)?;
         let ExecutionResult::Success { output: Output::Call(reply), .. } = run.result else {
@@ -400,14 +453,9 @@ impl Chain {
                     storage.insert(key, value);
                 }
             }
-            // Every account and key the EM ever recorded is read back: one that does not exist must
-            // have nothing left, storage included (an incarnation a destruction failed to bump), or it
-            // shows up in the post-state, where the comparator sees it.
             let code = self.original_code(phys);
-            let leftover = balance != U256::ZERO || nonce != 0 || !code.is_empty() || !storage.is_empty();
-            if exists || leftover {
-                post_state.insert(address, AccountState { balance, nonce, code, storage });
-            }
+            let exists = U256::from(exists as u8);
+            keep_if_seen(&mut post_state, address, exists, AccountState { balance, nonce, code, storage });
         }
         Ok(post_state)
     }
@@ -423,6 +471,17 @@ impl Chain {
             .and_then(|(start, len)| code.get(start..start.checked_add(len)?))
             .map(Bytes::copy_from_slice)
             .unwrap_or_default()
+    }
+}
+
+/// Every account and key the EM ever recorded is read back: one that does not exist must have
+/// nothing left, storage included (an incarnation a destruction failed to bump), or it shows up in
+/// the post-state, where the comparator sees it.
+fn keep_if_seen(post_state: &mut PostState, address: Address, exists: U256, account: AccountState) {
+    let leftover =
+        account.balance != U256::ZERO || account.nonce != 0 || !account.code.is_empty() || !account.storage.is_empty();
+    if !exists.is_zero() || leftover {
+        post_state.insert(address, account);
     }
 }
 
@@ -446,6 +505,50 @@ fn halt_name(result: InstructionResult) -> String {
     match SuccessOrHalt::<HaltReason>::from(result) {
         SuccessOrHalt::Halt(reason) => ovm_native::halt_name(&reason),
         other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod ledger_twin {
+    //! The dump Rust reads from the EM's storage is the EM's own dump, after every transaction of
+    //! every vector of the project (state tests, OVM specs, blockchain tests, fuzz regressions).
+    use super::*;
+
+    fn vector_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().map(Result::unwrap) {
+            let path = entry.path();
+            if path.is_dir() {
+                vector_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn the_ledger_read_from_storage_is_the_ems_dump_on_every_own_vector() {
+        testing::check_dumps();
+        let mut files = Vec::new();
+        vector_files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors"), &mut files);
+        let (mut cases, mut chains) = (0, 0);
+        for path in files {
+            let file = ovm_fixture::load_vector_file(&path, &path.display().to_string());
+            for case in &file.cases {
+                let Ok(setup) = &case.setup else { continue };
+                if let Err(e) = L2Backend.run(case, setup) {
+                    assert!(!e.0.contains("differs from the EM's dump"), "{}: {e}", case.id.0);
+                }
+                cases += 1;
+            }
+            for chain in &file.chains {
+                let Ok(test) = &chain.test else { continue };
+                if let Err(e) = L2Backend.run_blocks(test) {
+                    assert!(!e.0.contains("differs from the EM's dump"), "{}: {e}", chain.id.0);
+                }
+                chains += 1;
+            }
+        }
+        assert!(cases > 100 && chains > 20, "{cases} state cases, {chains} blockchain tests");
     }
 }
 

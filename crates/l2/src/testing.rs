@@ -20,6 +20,13 @@ use revm::state::{AccountInfo, Bytecode};
 pub use crate::evm::{Changes, L2Db, PhysicalRun};
 pub use crate::sequencer::TxRequest;
 
+/// From now on, in this process, every dump of the layer-2 state (read from the EM's storage by
+/// Rust) is also asked of the EM (`OP_DUMP`), and a difference between the two is a backend error:
+/// the specs of the ledger's Rust twin.
+pub fn check_dumps() {
+    crate::CHECK_DUMPS.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// A layer-2 chain open to arbitrary physical calls.
 #[derive(Clone)]
 pub struct PhysicalChain(Chain);

@@ -5,7 +5,7 @@
 //! or when a bare protocol number appears in the EM outside its constants.
 
 use alloy_primitives::U256;
-use ovm_transpiler::{layout, layout::em, layout::em_transient as t, opcodes};
+use ovm_transpiler::{layout, layout::em, layout::em_transient as t, layout::ledger, opcodes};
 use std::collections::BTreeMap;
 
 fn em_source() -> String {
@@ -47,6 +47,7 @@ fn word(bytes: &[u8]) -> U256 {
 /// Every EM constant that has a twin in Rust, with the twin's value.
 fn twins() -> Vec<(&'static str, U256)> {
     let n = |v: u64| U256::from(v);
+    let tag = |v: u64| (U256::from(1) << 255) | U256::from(v);
     let mut twins = vec![
         ("SEQUENCER", word(&em::SEQUENCER_ADDRESS)),
         ("TRANSPILE_INIT", word(&layout::TRANSPILE_INIT_ADDRESS)),
@@ -134,6 +135,15 @@ fn twins() -> Vec<(&'static str, U256)> {
         ("HEADER_LEN", n(layout::HEADER_LEN as u64)),
         ("HEADER_START_AT", n(layout::HEADER_START_FIELD as u64)),
         ("HEADER_LEN_AT", n(layout::HEADER_LEN_FIELD as u64)),
+        ("A_NONCE", n(ledger::A_NONCE)),
+        ("A_BALANCE", n(ledger::A_BALANCE)),
+        ("A_CODE", n(ledger::A_CODE)),
+        ("A_EXISTS", n(ledger::A_EXISTS)),
+        ("A_INCARNATION", n(ledger::A_INCARNATION)),
+        ("A_KEY_COUNT", n(ledger::A_KEY_COUNT)),
+        ("TAG_KEYS", tag(ledger::TAG_KEYS)),
+        ("TAG_ACCOUNT_COUNT", tag(ledger::TAG_ACCOUNT_COUNT)),
+        ("TAG_ACCOUNT", tag(ledger::TAG_ACCOUNT)),
     ];
     for (name, slot) in t::TX_CONTEXT_NAMES.into_iter().zip(t::TX_CONTEXT) {
         twins.push((name, n(slot)));

@@ -680,8 +680,10 @@ mod tests {
 mod differential_smoke {
     use super::*;
 
+    /// Also the spec of the ledger's Rust twin on generated state: every dump is asked of the EM too.
     #[test]
     fn random_scenarios_are_equal_through_the_ovm() {
+        ovm_l2::testing::check_dumps();
         let start = std::time::Instant::now();
         let mut findings = BTreeMap::new();
         let n: usize = std::env::var("OVM_SCENARIOS").ok().and_then(|n| n.parse().ok()).unwrap_or(300);

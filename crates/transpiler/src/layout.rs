@@ -56,6 +56,26 @@ pub mod em_transient {
     pub const F_BUDGET: u64 = 7;
 }
 
+/// The EM's ledger in its persistent storage, as its `dump()` reads it, so that Rust reads the
+/// layer-2 state straight from the physical state after every transaction (`ovm_l2`'s dump) instead
+/// of asking the EM. With `h(x) = keccak256(x)`, `h2(x, y) = keccak256(x || y)` (32-byte words) and
+/// `TAG(n) = 2^255 | n`: `h(TAG(ACCOUNT_COUNT))` holds the number of accounts ever recorded;
+/// `h2(TAG(ACCOUNT), i)` the i-th account `a`; `h(a) + A_*` its fields; `h2(a, TAG(KEYS)) + j` its
+/// j-th recorded storage key `k`, whose value is at `h2(h2(a, incarnation), k)`.
+pub mod ledger {
+    pub const A_NONCE: u64 = 0;
+    pub const A_BALANCE: u64 = 1;
+    /// The physical address of the account's code contract.
+    pub const A_CODE: u64 = 2;
+    pub const A_EXISTS: u64 = 3;
+    pub const A_INCARNATION: u64 = 6;
+    pub const A_KEY_COUNT: u64 = 8;
+    /// The numbers `n` of the table tags `TAG(n)`.
+    pub const TAG_KEYS: u64 = 9;
+    pub const TAG_ACCOUNT_COUNT: u64 = 11;
+    pub const TAG_ACCOUNT: u64 = 12;
+}
+
 /// The EM's requests that only Rust and the EM itself send: the sequencer's, the inner frames', the
 /// transaction request's words and the rejection codes of its reply.
 pub mod em {

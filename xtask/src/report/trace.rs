@@ -208,7 +208,24 @@ impl Line {
                     top.join(", ")
                 )
             }
-            Line::Summary(text) => text.clone(),
+            Line::Summary(text) => match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(v) if v.get("pass").is_some() => format!(
+                    "the transaction ends: pass {}, gas used {}, output {}",
+                    v["pass"],
+                    v["gasUsed"].as_str().unwrap_or("?"),
+                    v["output"].as_str().unwrap_or("?")
+                ),
+                _ => text.clone(),
+            },
+        }
+    }
+
+    /// A summary line saying its transaction failed.
+    fn failed(&self) -> bool {
+        match self {
+            Line::Summary(text) => serde_json::from_str::<serde_json::Value>(text)
+                .is_ok_and(|v| v.get("pass").and_then(serde_json::Value::as_bool) == Some(false)),
+            Line::Step(_) => false,
         }
     }
 }
@@ -296,6 +313,9 @@ fn call_tree(lines: &[Line], targets: &[Option<Address>], first: Option<usize>) 
         let step = match line {
             Line::Step(step) => step,
             Line::Summary(_) => {
+                if let (true, Some(&root)) = (line.failed(), open.first()) {
+                    frames[root].end.push_str("; the transaction failed");
+                }
                 while close(&mut frames, &mut open).is_some() {}
                 previous = None;
                 transaction += 1;
@@ -605,7 +625,7 @@ mod tests {
                 (2, "CALL", Some(Address::with_last_byte(0xbb)), Some((2, 4)), "RETURN"),
                 (3, "STATICCALL", Some(Address::with_last_byte(4)), None, "ran no code"),
                 (2, "CREATE", None, Some((6, 6)), "STOP"),
-                (1, "transaction 1", None, Some((9, 9)), "InvalidFEOpcode"),
+                (1, "transaction 1", None, Some((9, 9)), "InvalidFEOpcode; the transaction failed"),
             ]
         );
         assert_eq!(tree[1].result.as_deref(), Some("0x0"), "what the CALL left on the parent's stack");
