@@ -5,14 +5,30 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ovm_scenario::{differential, Finding, Scenario};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use ovm_scenario::{differential, Bounds, Finding, Scenario};
+use std::sync::{
+    atomic::{AtomicU64, Ordering::Relaxed},
+    OnceLock,
+};
 
 static SCENARIOS: AtomicU64 = AtomicU64::new(0);
 static DISCARDED: AtomicU64 = AtomicU64::new(0);
 
+/// `OVM_SCENARIO_BOUNDS` (`full`, the default, or `small`: `cargo xtask fuzz --scenarios`); a crash
+/// input replays as the same scenario only under the same bounds.
+fn bounds() -> Bounds {
+    static BOUNDS: OnceLock<Bounds> = OnceLock::new();
+    *BOUNDS.get_or_init(|| {
+        let name = std::env::var("OVM_SCENARIO_BOUNDS").unwrap_or_else(|_| "full".into());
+        Bounds::named(&name).unwrap_or_else(|e| {
+            eprintln!("OVM_SCENARIO_BOUNDS: {e}");
+            std::process::exit(2)
+        })
+    })
+}
+
 fuzz_target!(|data: &[u8]| {
-    let scenario = Scenario::from_bytes(data);
+    let scenario = Scenario::from_bytes_within(data, bounds());
     match differential(&scenario.to_test()) {
         Finding::Equal => {}
         Finding::Explained(_) => {

@@ -12,7 +12,7 @@
 //! fails the command. `--minimize FILE` turns a given differential input into its regression vector
 //! without fuzzing.
 
-use ovm_scenario::{differential, minimize, Finding, Scenario};
+use ovm_scenario::{differential, minimize, Bounds, Finding, Scenario};
 use std::{
     path::{Path, PathBuf},
     process::{Command, Stdio},
@@ -45,18 +45,24 @@ pub struct Args {
     /// Turn this differential input into a minimized regression vector, without fuzzing.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["time", "jobs"])]
     minimize: Option<PathBuf>,
+    /// The differential scenarios' bounds: `full` (2–6 contracts, 1–8 transactions) or `small`
+    /// (2–4 contracts, 1–3 transactions: a quicker campaign). Also for --minimize and --profile: an
+    /// input is the same scenario only under the same bounds.
+    #[arg(long, default_value = "full", value_parser = ["full", "small"])]
+    scenarios: String,
 }
 
 pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
     let root = crate::project_root();
+    let bounds = Bounds::named(&args.scenarios)?;
     if let Some(input) = &args.minimize {
         let bytes = std::fs::read(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
-        let (path, size) = write_regression(&root, &bytes)?;
+        let (path, size) = write_regression(&root, &bytes, bounds)?;
         println!("regression vector: {} ({size})", path.display());
         return Ok(std::process::ExitCode::SUCCESS);
     }
     if let Some(n) = args.profile {
-        return profile(n, args.corpus.as_deref()).map(|()| std::process::ExitCode::SUCCESS);
+        return profile(n, args.corpus.as_deref(), bounds).map(|()| std::process::ExitCode::SUCCESS);
     }
     let targets = fuzz_targets(&root)?;
     let chosen: Vec<String> = if args.target == "all" {
@@ -70,7 +76,7 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
     let sanitizer = args.sanitizer.unwrap_or_else(|| if has_nightly() { "address" } else { "none" }.to_owned());
     let mut crashed = false;
     for target in &chosen {
-        crashed |= campaign(&root, target, args.time, args.jobs, &sanitizer)?;
+        crashed |= campaign(&root, target, args.time, args.jobs, &sanitizer, bounds)?;
     }
     Ok(if crashed { std::process::ExitCode::FAILURE } else { std::process::ExitCode::SUCCESS })
 }
@@ -139,7 +145,7 @@ impl Stats {
 }
 
 /// Runs one target; whether it crashed.
-fn campaign(root: &Path, target: &str, time: u64, jobs: u64, sanitizer: &str) -> Result<bool, String> {
+fn campaign(root: &Path, target: &str, time: u64, jobs: u64, sanitizer: &str, bounds: Bounds) -> Result<bool, String> {
     let corpus = root.join("target/fuzz-corpus").join(target);
     let seeds = root.join("fuzz/corpus").join(target);
     let artifacts = root.join("fuzz/artifacts").join(target);
@@ -165,6 +171,7 @@ fn campaign(root: &Path, target: &str, time: u64, jobs: u64, sanitizer: &str) ->
         return Err(format!("cargo fuzz build {target} failed ({built})"));
     }
     let mut command = cargo_fuzz("run");
+    command.env("OVM_SCENARIO_BOUNDS", if bounds == Bounds::SMALL { "small" } else { "full" });
     // (--no-trace-compares, above: the differential target's inputs are structure, not magic
     // values to match, and tracing comparisons through two EVMs costs more executions than it
     // finds. Every target is built the same way, the dictionaries giving the others their magic
@@ -249,7 +256,7 @@ fn campaign(root: &Path, target: &str, time: u64, jobs: u64, sanitizer: &str) ->
         println!("{target}: CRASH {}", crash.display());
         if target == "differential" {
             let bytes = std::fs::read(crash).map_err(|e| format!("cannot read {}: {e}", crash.display()))?;
-            let (path, size) = write_regression(root, &bytes)?;
+            let (path, size) = write_regression(root, &bytes, bounds)?;
             println!(
                 "{target}: minimized regression vector {} ({size}; crash input {} B)",
                 path.display(),
@@ -283,8 +290,8 @@ fn crash_files(dir: &Path) -> Vec<PathBuf> {
 /// Minimizes a divergent differential input and writes it, filled, to `vectors/regressions/`.
 /// An input that is not divergent (fixed since, or an error) is written as it is, said so.
 /// Writes the minimized, filled regression vector for a crash input; its path and its size in words.
-fn write_regression(root: &Path, bytes: &[u8]) -> Result<(PathBuf, String), String> {
-    let scenario = Scenario::from_bytes(bytes);
+fn write_regression(root: &Path, bytes: &[u8], bounds: Bounds) -> Result<(PathBuf, String), String> {
+    let scenario = Scenario::from_bytes_within(bytes, bounds);
     let finding = differential(&scenario.to_test());
     let (scenario, signature, what) = match &finding {
         Finding::Divergent { signature, lines } => {
@@ -327,7 +334,7 @@ fn write_regression(root: &Path, bytes: &[u8]) -> Result<(PathBuf, String), Stri
 
 /// `--profile N [--corpus DIR]`: the differential pipeline, phase by phase, on one thread, over N
 /// random 1 KiB inputs or the first N inputs of a corpus (in file-name order).
-fn profile(n: usize, corpus: Option<&Path>) -> Result<(), String> {
+fn profile(n: usize, corpus: Option<&Path>, bounds: Bounds) -> Result<(), String> {
     use std::time::Duration;
     let inputs: Vec<Vec<u8>> = match corpus {
         None => {
@@ -351,7 +358,7 @@ fn profile(n: usize, corpus: Option<&Path>) -> Result<(), String> {
     let mut rows: Vec<(ovm_scenario::Phases, (usize, usize))> = Vec::with_capacity(n);
     let started = Instant::now();
     for input in &inputs {
-        let (finding, phases, size) = ovm_scenario::profile(input)?;
+        let (finding, phases, size) = ovm_scenario::profile(input, bounds)?;
         match finding {
             Finding::Divergent { lines, .. } => {
                 return Err(format!("a profiled scenario diverges: {}", lines.join("; ")))

@@ -401,9 +401,8 @@ impl Chain {
         let db = self.db.as_ref().expect("the chain's database is always put back");
         let storage = db.cache.accounts.get(&EM).map(|account| &account.storage);
         let sload = |slot: U256| storage.and_then(|s| s.get(&slot)).copied().unwrap_or_default();
-        let word = |x: U256| x.to_be_bytes::<32>();
-        let hash = |x: U256| U256::from_be_bytes(keccak256(word(x)).0);
-        let hash2 = |x: U256, y: U256| U256::from_be_bytes(keccak256([word(x), word(y)].concat()).0);
+        let hash = |x: U256| ledger_hash(x, None);
+        let hash2 = |x: U256, y: U256| ledger_hash(x, Some(y));
         let tag = |n: u64| (U256::from(1) << 255) | U256::from(n);
         let field = |base: U256, f: u64| base.wrapping_add(U256::from(f));
         let mut post_state = PostState::new();
@@ -472,6 +471,28 @@ impl Chain {
             .map(Bytes::copy_from_slice)
             .unwrap_or_default()
     }
+}
+
+/// keccak256 of one or two words, remembered: a chain's dumps hash the same accounts and keys after
+/// every transaction (a pure function, so the memo is per thread and shared by every chain).
+fn ledger_hash(x: U256, y: Option<U256>) -> U256 {
+    type Memo = std::collections::HashMap<(U256, Option<U256>), U256>;
+    thread_local! {
+        static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(Memo::new());
+    }
+    MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        if memo.len() > 1 << 16 {
+            memo.clear();
+        }
+        *memo.entry((x, y)).or_insert_with(|| {
+            let mut preimage = x.to_be_bytes::<32>().to_vec();
+            if let Some(y) = y {
+                preimage.extend_from_slice(&y.to_be_bytes::<32>());
+            }
+            U256::from_be_bytes(keccak256(preimage).0)
+        })
+    })
 }
 
 /// Every account and key the EM ever recorded is read back: one that does not exist must have

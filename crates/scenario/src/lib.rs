@@ -93,18 +93,57 @@ impl TxGas {
     }
 }
 
+/// How large generated scenarios may be: the generator's bounds, or a campaign's smaller ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bounds {
+    pub max_contracts: usize,
+    pub max_transactions: usize,
+}
+
+impl Bounds {
+    /// 2–6 contracts, 1–8 transactions.
+    pub const FULL: Bounds = Bounds { max_contracts: MAX_CONTRACTS, max_transactions: MAX_TRANSACTIONS };
+    /// 2–4 contracts, 1–3 transactions: a quick campaign's, and the class the throughput figure is
+    /// quoted for.
+    pub const SMALL: Bounds = Bounds { max_contracts: 4, max_transactions: 3 };
+
+    /// `full` or `small`.
+    pub fn named(name: &str) -> Result<Bounds, String> {
+        match name {
+            "full" => Ok(Bounds::FULL),
+            "small" => Ok(Bounds::SMALL),
+            other => Err(format!(
+                "unknown scenario bounds `{other}` (full: 2–6 contracts, 1–8 transactions; small: 2–4, 1–3)"
+            )),
+        }
+    }
+}
+
 impl Scenario {
     /// The scenario the bytes describe (an empty input still gives a valid one).
     pub fn from_bytes(bytes: &[u8]) -> Self {
+        Self::from_bytes_within(bytes, Bounds::FULL)
+    }
+
+    /// The scenario the bytes describe, cut to `bounds` (extra contracts and transactions dropped).
+    pub fn from_bytes_within(bytes: &[u8], bounds: Bounds) -> Self {
         let scenario = Scenario::arbitrary(&mut Unstructured::new(bytes))
             .unwrap_or_else(|_| Scenario { contracts: vec![], blocks: vec![] });
-        scenario.normalized()
+        scenario.normalized_within(bounds)
     }
 
     /// Within the generator's bounds: 2–6 contracts, 1–3 blocks, 1–8 transactions in all, bounded
     /// programs, each block's gas within half its limit.
-    pub fn normalized(mut self) -> Self {
-        self.contracts.truncate(MAX_CONTRACTS);
+    pub fn normalized(self) -> Self {
+        self.normalized_within(Bounds::FULL)
+    }
+
+    fn normalized_within(mut self, bounds: Bounds) -> Self {
+        let bounds = Bounds {
+            max_contracts: bounds.max_contracts.clamp(MIN_CONTRACTS, MAX_CONTRACTS),
+            max_transactions: bounds.max_transactions.clamp(1, MAX_TRANSACTIONS),
+        };
+        self.contracts.truncate(bounds.max_contracts);
         while self.contracts.len() < MIN_CONTRACTS {
             self.contracts.push(Contract { code: Code::Program(Program::default()), balance: 0, storage: vec![] });
         }
@@ -118,7 +157,7 @@ impl Scenario {
         if self.blocks.is_empty() {
             self.blocks.push(BlockSpec::default());
         }
-        let mut left = MAX_TRANSACTIONS;
+        let mut left = bounds.max_transactions;
         for block in &mut self.blocks {
             block.transactions.truncate(left);
             left -= block.transactions.len();
@@ -517,10 +556,10 @@ pub struct Phases {
 }
 
 /// The differential run of the scenario `bytes` describe, timed phase by phase.
-pub fn profile(bytes: &[u8]) -> Result<(Finding, Phases, (usize, usize)), String> {
+pub fn profile(bytes: &[u8], bounds: Bounds) -> Result<(Finding, Phases, (usize, usize)), String> {
     use std::time::Instant;
     let clock = Instant::now();
-    let scenario = Scenario::from_bytes(bytes);
+    let scenario = Scenario::from_bytes_within(bytes, bounds);
     let test = scenario.to_test();
     let generation = clock.elapsed();
     let size = (scenario.contracts.len(), test.transaction_count());
@@ -650,6 +689,10 @@ mod tests {
             assert!((1..=MAX_BLOCKS).contains(&a.blocks.len()));
             let txs: usize = a.blocks.iter().map(|b| b.transactions.len()).sum();
             assert!((1..=MAX_TRANSACTIONS).contains(&txs));
+            let small = Scenario::from_bytes_within(&input, Bounds::SMALL);
+            let small_txs: usize = small.blocks.iter().map(|b| b.transactions.len()).sum();
+            assert!((2..=4).contains(&small.contracts.len()) && (1..=3).contains(&small_txs), "{small:?}");
+            assert!(a.contracts.len() > 4 || txs > 3 || small == a, "within the small bounds, the same scenario");
             assert_eq!(a.to_json("t", ""), a.to_json("t", ""));
         }
     }
