@@ -616,7 +616,8 @@ mod tests {
         let aa = Address::with_last_byte(0xaa);
         let lines = parse(&two_transactions());
         let tree = call_tree(&lines, &[Some(aa), None], Some(3));
-        let shape: Vec<(u64, &str, Option<Address>, Option<(usize, usize)>, &str)> =
+        type Shape<'a> = (u64, &'a str, Option<Address>, Option<(usize, usize)>, &'a str);
+        let shape: Vec<Shape> =
             tree.iter().map(|f| (f.depth, f.kind.as_str(), f.code, f.steps, f.end.as_str())).collect();
         assert_eq!(
             shape,
