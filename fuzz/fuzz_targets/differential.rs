@@ -40,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
         Finding::Error(e) => panic!("backend error: {e}"),
     }
     let n = SCENARIOS.fetch_add(1, Relaxed) + 1;
-    if n.is_power_of_two() || n % 10_000 == 0 {
+    if n.is_power_of_two() || n.is_multiple_of(10_000) {
         eprintln!("ovm-fuzz: scenarios {n}, discarded-by-rule {}", DISCARDED.load(Relaxed));
     }
 });

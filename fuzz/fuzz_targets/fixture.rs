@@ -290,12 +290,12 @@ impl StateTest {
                 .iter()
                 .map(|e| {
                     let mut v = e.fields.render(&["hash", "logs", "txbytes"]);
-                    v.as_object_mut().map(|m| {
+                    if let Some(m) = v.as_object_mut() {
                         m.insert("indexes".into(), e.indexes.render(&["data", "gas", "value"]));
                         if let Some(p) = &e.post_state {
                             m.insert("postState".into(), pre(p));
                         }
-                    });
+                    }
                     v
                 })
                 .collect();
@@ -435,7 +435,7 @@ impl ChainTest {
 enum Doc {
     State(Vec<StateTest>),
     Chain(Vec<ChainTest>),
-    Both(StateTest, ChainTest),
+    Both(Box<StateTest>, Box<ChainTest>),
 }
 
 impl Doc {

@@ -13,6 +13,7 @@
 //!     * while a frame is active, to the EM or CONTEXT from anyone but the active frame's code; from
 //!       the active frame's code, a sequencer entry or an inner entry;
 //!     * to CONTEXT with no frame active; to TOUCH from anyone (only the EM may use it).
+//!
 //!   The transpile built-ins answer anyone, with exactly `ovm_transpiler::transpile`'s output.
 //!
 //! - **Code**: raw bytes run as layer-2 code (transpiled, as a genesis account's code or as a
@@ -42,7 +43,7 @@ const VICTIM: Address = Address::repeat_byte(0x33);
 const PEER: Address = Address::repeat_byte(0x44);
 
 /// The first word of the probe's reply, so that a reply from anything else is never read as flags.
-const MARKER: u64 = 0x15_01a7_10;
+const MARKER: u64 = 0x1501_a710;
 /// Payload bytes the probe can hold in memory (target word at 0, payload from 0x20, reply at 0x300).
 const MAX_PAYLOAD: usize = 0x2e0;
 const MAX_STEPS: usize = 24;
