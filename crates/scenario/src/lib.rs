@@ -3,7 +3,8 @@
 //! A [`Scenario`] is built from fuzzer bytes (`arbitrary`): 2–6 generated contracts (structured
 //! programs over a weighted op mix, see [`program`], or a small share of raw bytes), funded senders
 //! and accounts, and 1–8 transactions in 1–3 blocks (calls and creations, value, calldata whose
-//! first byte selects a program segment, generous gas limits), with withdrawals now and then. Every
+//! first byte selects a program segment, generous gas limits), with withdrawals now and then, and
+//! rarely 257 empty blocks before one (so that BLOCKHASH's 256-block window has an edge). Every
 //! transaction is valid by construction (nonces in order, funds, gas within the block), so a
 //! scenario is also a valid blockchain test: [`Scenario::to_test`] builds it in memory for the
 //! fuzzer, and [`Scenario::to_json`] writes it in the project's hand-written blockchain-test format
@@ -54,7 +55,15 @@ pub struct Contract {
 pub struct BlockSpec {
     pub transactions: Vec<TxSpec>,
     pub withdrawals: Vec<(Target, u8)>,
+    /// `GAP_MARK`: the block comes after `GAP_BLOCKS` empty blocks, so that BLOCKHASH's window
+    /// (256 blocks) has an edge to read (once per scenario: each empty block costs a block's
+    /// system duties in both runs).
+    pub gap: u8,
 }
+
+/// The `gap` value that puts empty blocks before a block, and how many.
+pub const GAP_MARK: u8 = u8::MAX;
+pub const GAP_BLOCKS: u64 = 257;
 
 #[derive(Arbitrary, Clone, Debug, PartialEq, Eq)]
 pub struct TxSpec {
@@ -293,8 +302,9 @@ impl Scenario {
             .collect()
     }
 
-    /// The scenario as a blockchain test in memory. Block hashes are placeholders (the programs
-    /// never ask BLOCKHASH), and nothing is expected: a differential run compares the two backends.
+    /// The scenario as a blockchain test in memory. Block hashes are placeholders (both runs read
+    /// the same headers; `cargo xtask fill` computes real ones for a regression vector), and nothing
+    /// is expected: a differential run compares the two backends.
     pub fn to_test(&self) -> BlockchainTest {
         let world = self.world();
         let cfg = ovm_fixture::cancun_cfg(1);
@@ -316,10 +326,13 @@ impl Scenario {
             logs_bloom: Default::default(),
             receipts_root: B256::ZERO,
         };
-        let blocks = self
-            .transactions(&world)
-            .into_iter()
-            .zip(&self.blocks)
+        let empty = BlockSpec::default();
+        let gap_before = self.blocks.iter().position(|b| b.gap == GAP_MARK);
+        let planned = self.transactions(&world).into_iter().zip(&self.blocks).enumerate().flat_map(|(i, block)| {
+            let gap = if gap_before == Some(i) { GAP_BLOCKS as usize } else { 0 };
+            std::iter::repeat_with(|| (Vec::new(), &empty)).take(gap).chain(std::iter::once(block))
+        });
+        let blocks = planned
             .enumerate()
             .map(|(i, (txs, spec))| {
                 let header = header(i as u64 + 1);
@@ -435,6 +448,11 @@ impl Scenario {
             for j in 0..self.blocks[i].transactions.len() {
                 let mut s = self.clone();
                 s.blocks[i].transactions.remove(j);
+                out.push(s);
+            }
+            if self.blocks[i].gap == GAP_MARK {
+                let mut s = self.clone();
+                s.blocks[i].gap = 0;
                 out.push(s);
             }
             if !self.blocks[i].withdrawals.is_empty() {
@@ -719,6 +737,46 @@ mod tests {
         assert_eq!(signature("block 1, transaction 0: account 0xab: storage[0x3]: 0x1 vs 0x2"), "storage");
         assert_eq!(signature("block 0, transaction 2: status: Stop vs Revert"), "status");
         assert_eq!(signature("block 0, end: account 0xab: balance: 1 vs 2"), "balance");
+    }
+}
+
+#[cfg(test)]
+mod block_hashes {
+    use super::*;
+    use program::{BlocksBack, Context, Op};
+
+    /// One contract that stores BLOCKHASH of the blocks 255, 256 and 257 back, called in a block
+    /// after the gap: natively the first two are hashes, the third is 0, and the OVM agrees.
+    #[test]
+    fn a_gap_puts_the_blockhash_window_edge_in_reach_and_the_ovm_agrees() {
+        let reads = [BlocksBack::Window255, BlocksBack::Window256, BlocksBack::Window257]
+            .map(|back| Op::Context(Context::BlockHash(back)))
+            .to_vec();
+        let program =
+            Program { segments: vec![program::Segment { ops: reads, ..Default::default() }], ..Default::default() };
+        let contract = Contract { code: Code::Program(program), balance: 0, storage: vec![] };
+        let call = TxSpec {
+            sender: 0,
+            kind: TxTarget::Call(Target::Contract(0)),
+            value: 0,
+            selector: 0,
+            data: vec![],
+            gas: TxGas::Generous,
+        };
+        let block = BlockSpec { transactions: vec![call], withdrawals: vec![], gap: GAP_MARK };
+        let scenario = Scenario { contracts: vec![contract.clone(), contract], blocks: vec![block] }.normalized();
+        let test = scenario.to_test();
+        assert_eq!(test.blocks.len() as u64, GAP_BLOCKS + 1);
+        let native = ovm_native::NativeBackend.run_blocks(&test).unwrap();
+        let state = &native.blocks.last().unwrap().post_state[&scenario.world().contracts[0]];
+        let hashes: Vec<U256> = state.storage.values().copied().collect();
+        assert_eq!(hashes.len(), 2, "two non-zero hashes (255 and 256 back), the third 0: {hashes:?}");
+        assert_eq!(differential(&test), Finding::Equal);
+        // Without the gap, every read is below block 0: nothing is stored.
+        let mut short = scenario.clone();
+        short.blocks[0].gap = 0;
+        assert!(short.shrink_candidates().iter().all(|s| s.blocks.iter().all(|b| b.gap == 0)));
+        assert!(scenario.shrink_candidates().contains(&short), "the minimizer tries without the gap");
     }
 }
 

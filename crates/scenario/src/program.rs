@@ -138,6 +138,32 @@ pub enum Context {
     CodeSize,
     GasPrice,
     Number,
+    /// BLOCKHASH of the block this many back from the current one (0: the current block, which
+    /// has none; 256: the oldest it sees; 257: just out of its window).
+    BlockHash(BlocksBack),
+}
+
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlocksBack {
+    Current,
+    One,
+    Two,
+    Window255,
+    Window256,
+    Window257,
+}
+
+impl BlocksBack {
+    fn blocks(self) -> u64 {
+        match self {
+            BlocksBack::Current => 0,
+            BlocksBack::One => 1,
+            BlocksBack::Two => 2,
+            BlocksBack::Window255 => 255,
+            BlocksBack::Window256 => 256,
+            BlocksBack::Window257 => 257,
+        }
+    }
 }
 
 #[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
@@ -507,6 +533,11 @@ impl<'w> Compiler<'w> {
                 self.value(asm, value, 0, false);
                 asm.num(offset.at()).op(0x52);
             }
+            Op::Context(Context::BlockHash(back)) => {
+                // NUMBER - back (wrapping below block 0: a number BLOCKHASH answers 0 for).
+                asm.num(back.blocks()).op(0x43).op(0x03).op(0x40);
+                self.record(asm);
+            }
             Op::Context(c) => {
                 asm.op(match c {
                     Context::Address => 0x30,
@@ -518,6 +549,7 @@ impl<'w> Compiler<'w> {
                     Context::CodeSize => 0x38,
                     Context::GasPrice => 0x3a,
                     Context::Number => 0x43,
+                    Context::BlockHash(_) => unreachable!("emitted above"),
                 });
                 self.record(asm);
             }
