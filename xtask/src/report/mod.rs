@@ -81,6 +81,7 @@ pub fn render(results: &Results, dir: &Path, baseline: Option<&Results>, traces:
     }
     std::fs::create_dir_all(&cases_dir).map_err(|e| format!("cannot create {}: {e}", cases_dir.display()))?;
     let mut traced = 0;
+    let mut first_ops = BTreeMap::new();
     for case in results.cases.iter().filter(|c| c.has_page()) {
         let anatomy = if traced < traces {
             traced += 1;
@@ -88,16 +89,20 @@ pub fn render(results: &Results, dir: &Path, baseline: Option<&Results>, traces:
         } else {
             None
         };
+        if let Some(op) = anatomy.as_ref().and_then(|a| a.first_op.clone()) {
+            first_ops.insert(case.id.clone(), op);
+        }
+        let first_op = first_ops.get(&case.id).map(String::as_str);
         let no_anatomy = if traces == 0 {
             "Not rerun with tracing (--traces 0).".to_owned()
         } else {
             format!("Not rerun with tracing: only the first {traces} case pages are (--traces N).")
         };
-        let page = case_page(&results.run, case, anatomy, no_anatomy).render().map_err(|e| e.to_string())?;
+        let page = case_page(&results.run, case, first_op, anatomy, no_anatomy).render().map_err(|e| e.to_string())?;
         let path = cases_dir.join(page_name(&case.id));
         std::fs::write(&path, page).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
-    let index = index_page(results, baseline).render().map_err(|e| e.to_string())?;
+    let index = index_page(results, baseline, &first_ops).render().map_err(|e| e.to_string())?;
     let path = dir.join("index.html");
     std::fs::write(&path, index).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
@@ -128,11 +133,20 @@ pub fn shell_quote(word: &str) -> String {
 
 /// The signature a case is grouped under: the kind of its first difference (`storage`, `status`,
 /// `balance`, … as the fuzzer's `ovm_scenario::signature`), else what its message begins with.
-pub fn signature(case: &Case) -> String {
+/// What groups a case with others on the index: the kind of its first differing field (with both
+/// halt reasons when it is the status), and the original instruction where its traces first
+/// differ when it was rerun with tracing (`first_op`).
+pub fn signature(case: &Case, first_op: Option<&str>) -> String {
+    let at = first_op.map_or_else(String::new, |op| format!(" at {op}"));
     if let Some(first) = case.diff.first() {
         let sig = ovm_scenario::signature(first);
+        if sig == "status" {
+            if let Some((_, values)) = first.rsplit_once("status: ") {
+                return format!("status {}{at}", values.replace(" vs ", " → "));
+            }
+        }
         if !sig.is_empty() {
-            return sig;
+            return format!("{sig}{at}");
         }
     }
     let message: String = case.message.split(": ").take(2).collect::<Vec<_>>().join(": ");
@@ -186,7 +200,7 @@ fn kind_name(kind: &str) -> String {
     }
 }
 
-fn index_page(results: &Results, baseline: Option<&Results>) -> IndexPage {
+fn index_page(results: &Results, baseline: Option<&Results>, first_ops: &BTreeMap<String, String>) -> IndexPage {
     let cases = &results.cases;
     let total = results.totals.cases;
     let t = &results.totals;
@@ -240,7 +254,8 @@ fn index_page(results: &Results, baseline: Option<&Results>) -> IndexPage {
     let mut groups: BTreeMap<(String, String), Vec<CaseLink>> = BTreeMap::new();
     for case in cases.iter().filter(|c| c.has_page()) {
         let verdict = case.verdict.clone().unwrap_or_else(|| case.status.clone());
-        groups.entry((verdict, signature(case))).or_default().push(link(case));
+        let first_op = first_ops.get(&case.id).map(String::as_str);
+        groups.entry((verdict, signature(case, first_op))).or_default().push(link(case));
     }
     let mut groups: Vec<Group> = groups
         .into_iter()
@@ -380,7 +395,13 @@ pub fn em_artifact_hash(root: &Path) -> Option<String> {
     Some(alloy_primitives::keccak256(bytes).to_string())
 }
 
-fn case_page(run: &model::Run, case: &Case, anatomy: Option<trace::Anatomy>, no_anatomy: String) -> CasePage {
+fn case_page(
+    run: &model::Run,
+    case: &Case,
+    first_op: Option<&str>,
+    anatomy: Option<trace::Anatomy>,
+    no_anatomy: String,
+) -> CasePage {
     let mut facts = vec![
         Fact { label: "kind", value: kind_name(&case.kind) },
         Fact { label: "file", value: case.file.clone() },
@@ -388,7 +409,7 @@ fn case_page(run: &model::Run, case: &Case, anatomy: Option<trace::Anatomy>, no_
         Fact { label: "fork", value: case.fork.clone() },
         Fact { label: "status", value: case.status.clone() },
         Fact { label: "verdict", value: case.verdict.clone().unwrap_or_else(|| "none (not compared)".into()) },
-        Fact { label: "signature", value: signature(case) },
+        Fact { label: "signature", value: signature(case, first_op) },
     ];
     if let Some(indexes) = &case.indexes {
         facts.push(Fact { label: "indexes", value: indexes.to_string() });

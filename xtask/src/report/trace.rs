@@ -65,6 +65,9 @@ impl Buffer {
 
 /// Everything a case page shows about the runs themselves.
 pub struct Anatomy {
+    /// The original instruction of the first differing step (the native one; the OVM's where the
+    /// native trace has no step there), which groups the index's cases.
+    pub first_op: Option<String>,
     pub trace: TraceView,
     /// Native, then OVM.
     pub trees: Vec<(String, Vec<FrameRow>)>,
@@ -74,7 +77,13 @@ pub struct Anatomy {
 
 impl Anatomy {
     fn note(note: String) -> Anatomy {
-        Anatomy { trace: TraceView { note, rows: Vec::new() }, trees: Vec::new(), code: Vec::new(), rule: None }
+        Anatomy {
+            first_op: None,
+            trace: TraceView { note, rows: Vec::new() },
+            trees: Vec::new(),
+            code: Vec::new(),
+            rule: None,
+        }
     }
 }
 
@@ -87,12 +96,23 @@ pub fn anatomy(vectors: &str, case: &Case) -> Anatomy {
     let native: Vec<Line> = rerun.native.iter().map(|l| Line::parse(l)).collect();
     let ovm: Vec<Line> = rerun.ovm.iter().map(|l| Line::parse(l)).collect();
     let first = first_difference(&native, &ovm);
+    let op_at = |lines: &[Line], i: usize| match lines.get(i) {
+        Some(Line::Step(s)) => Some(s.name.clone()),
+        _ => None,
+    };
+    let first_op = first.and_then(|i| op_at(&native, i).or_else(|| op_at(&ovm, i)));
     let trace = align(&native, &ovm, first, rerun.truncated);
     let native_tree = call_tree(&native, &rerun.targets, first);
     let ovm_tree = call_tree(&ovm, &rerun.targets, first);
     let code = listings(&native_tree, &native, first, &rerun.pre);
     let rule = case.verdict.as_deref().and_then(|v| rule_view(v, &native));
-    Anatomy { trace, trees: vec![("native".into(), rows(&native_tree)), ("OVM".into(), rows(&ovm_tree))], code, rule }
+    Anatomy {
+        first_op,
+        trace,
+        trees: vec![("native".into(), rows(&native_tree)), ("OVM".into(), rows(&ovm_tree))],
+        code,
+        rule,
+    }
 }
 
 /// A case run again by both backends with tracing, and what its pages need from the vectors.
