@@ -102,8 +102,9 @@ pub fn anatomy(vectors: &str, case: &Case) -> Anatomy {
     };
     let first_op = first.and_then(|i| op_at(&native, i).or_else(|| op_at(&ovm, i)));
     let trace = align(&native, &ovm, first, rerun.truncated);
-    let native_tree = call_tree(&native, &rerun.targets, first);
-    let ovm_tree = call_tree(&ovm, &rerun.targets, first);
+    let has_code = |a: &Address| rerun.pre.get(a).is_some_and(|c| !c.is_empty());
+    let native_tree = call_tree(&native, &rerun.targets, has_code, first);
+    let ovm_tree = call_tree(&ovm, &rerun.targets, has_code, first);
     let code = listings(&native_tree, &native, first, &rerun.pre);
     let rule = case.verdict.as_deref().and_then(|v| rule_view(v, &native));
     Anatomy {
@@ -313,7 +314,12 @@ struct Frame {
 /// The call tree of a trace: frames in the order they open. `targets` are the transactions'
 /// recipients; `first` the line of the first difference, whose innermost frame is marked (the
 /// frame of the step before it, where this trace has no step there).
-fn call_tree(lines: &[Line], targets: &[Option<Address>], first: Option<usize>) -> Vec<Frame> {
+fn call_tree(
+    lines: &[Line],
+    targets: &[Option<Address>],
+    has_code: impl Fn(&Address) -> bool,
+    first: Option<usize>,
+) -> Vec<Frame> {
     let mut frames: Vec<Frame> = Vec::new();
     let mut open: Vec<usize> = Vec::new();
     let mut transaction = 0;
@@ -342,6 +348,11 @@ fn call_tree(lines: &[Line], targets: &[Option<Address>], first: Option<usize>) 
                 continue;
             }
         };
+        if starts_transaction(previous, step) {
+            while close(&mut frames, &mut open).is_some() {}
+            previous = None;
+            transaction += 1;
+        }
         // Frames the step's depth has left: they ended with the previous step.
         while open.last().is_some_and(|&top| frames[top].depth > step.depth) {
             if let Some(closed) = close(&mut frames, &mut open) {
@@ -363,7 +374,7 @@ fn call_tree(lines: &[Line], targets: &[Option<Address>], first: Option<usize>) 
                     _ => Frame {
                         depth: step.depth,
                         kind: format!("transaction {transaction}"),
-                        code: targets.get(transaction).copied().flatten(),
+                        code: None,
                         at_pc: None,
                         steps: Some((i, i)),
                         end: String::new(),
@@ -379,10 +390,28 @@ fn call_tree(lines: &[Line], targets: &[Option<Address>], first: Option<usize>) 
         if let Some((_, last)) = &mut frames[top].steps {
             *last = i;
         }
-        frames[top].end = step.error.clone().unwrap_or_else(|| step.name.clone());
+        frames[top].end = ending(step);
         previous = Some(step);
     }
     while close(&mut frames, &mut open).is_some() {}
+    // A transaction that runs no code (a transfer, a call to a precompile) leaves no step: the
+    // recipients are the transactions' when every transaction ran code, else those of the
+    // transactions whose recipient has code (or that create), when that many ran.
+    let roots: Vec<usize> = (0..frames.len()).filter(|&i| frames[i].at_pc.is_none()).collect();
+    let with_code: Vec<Option<Address>> = targets.iter().copied().filter(|t| t.is_none_or(|a| has_code(&a))).collect();
+    let recipients = if roots.len() == targets.len() {
+        Some(targets.to_vec())
+    } else if roots.len() == with_code.len() {
+        Some(with_code)
+    } else {
+        None
+    };
+    for (k, &root) in roots.iter().enumerate() {
+        match &recipients {
+            Some(r) => frames[root].code = r[k],
+            None => frames[root].kind = format!("traced transaction {k}"),
+        }
+    }
     // The first difference's line, or when it is not a step of this trace (a transaction that
     // ended here and went on in the other), the last step before it.
     let first = first.and_then(|first| {
@@ -400,6 +429,21 @@ fn call_tree(lines: &[Line], targets: &[Option<Address>], first: Option<usize>) 
         }
     }
     frames
+}
+
+/// A blockchain test's trace has no summary line between its transactions: a step at depth 1 and
+/// pc 0 that no jump led to starts the next one.
+fn starts_transaction(previous: Option<&Step>, step: &Step) -> bool {
+    let jumped = previous.is_some_and(|p| p.depth == step.depth && matches!(p.op, 0x56 | 0x57));
+    step.depth == 1 && step.pc == 0 && previous.is_some() && !jumped
+}
+
+/// How a step ended its frame: its instruction, and the error when it was not a normal halt.
+fn ending(step: &Step) -> String {
+    match step.error.as_deref() {
+        None | Some("Stop" | "Return" | "SelfDestruct" | "Revert") => step.name.clone(),
+        Some(error) => format!("{}: {error}", step.name),
+    }
 }
 
 fn opens_frame(op: u8) -> bool {
@@ -558,7 +602,13 @@ fn rule_view(verdict: &str, native: &[Line]) -> Option<RuleView> {
     };
     for line in native {
         match line {
-            Line::Step(s) => last = Some(s),
+            Line::Step(s) => {
+                if starts_transaction(last, s) {
+                    say(transaction, last.take());
+                    transaction += 1;
+                }
+                last = Some(s);
+            }
             Line::Summary(_) => {
                 say(transaction, last.take());
                 transaction += 1;
@@ -635,7 +685,7 @@ mod tests {
     fn the_call_tree_has_every_frame_in_order_and_marks_the_first_difference() {
         let aa = Address::with_last_byte(0xaa);
         let lines = parse(&two_transactions());
-        let tree = call_tree(&lines, &[Some(aa), None], Some(3));
+        let tree = call_tree(&lines, &[Some(aa), None], |_| true, Some(3));
         type Shape<'a> = (u64, &'a str, Option<Address>, Option<(usize, usize)>, &'a str);
         let shape: Vec<Shape> =
             tree.iter().map(|f| (f.depth, f.kind.as_str(), f.code, f.steps, f.end.as_str())).collect();
@@ -646,20 +696,54 @@ mod tests {
                 (2, "CALL", Some(Address::with_last_byte(0xbb)), Some((2, 4)), "RETURN"),
                 (3, "STATICCALL", Some(Address::with_last_byte(4)), None, "ran no code"),
                 (2, "CREATE", None, Some((6, 6)), "STOP"),
-                (1, "transaction 1", None, Some((9, 9)), "InvalidFEOpcode; the transaction failed"),
+                (1, "transaction 1", None, Some((9, 9)), "INVALID: InvalidFEOpcode; the transaction failed"),
             ]
         );
         assert_eq!(tree[1].result.as_deref(), Some("0x0"), "what the CALL left on the parent's stack");
         assert_eq!(tree[3].result.as_deref(), Some("0xc0ffee"), "the created address");
         assert_eq!(tree.iter().filter(|f| f.marked).map(|f| f.kind.as_str()).collect::<Vec<_>>(), ["CALL"]);
         // The innermost frame holding the line is marked, not its parents.
-        let tree = call_tree(&lines, &[Some(aa), None], Some(6));
+        let tree = call_tree(&lines, &[Some(aa), None], |_| true, Some(6));
         assert_eq!(tree.iter().filter(|f| f.marked).map(|f| f.kind.as_str()).collect::<Vec<_>>(), ["CREATE"]);
-        assert!(call_tree(&lines, &[], None).iter().all(|f| !f.marked));
+        assert!(call_tree(&lines, &[], |_| true, None).iter().all(|f| !f.marked));
         // A difference on a transaction's summary line (it ended here, went on in the other run):
         // the frame of the step before it.
-        let tree = call_tree(&lines, &[Some(aa), None], Some(8));
+        let tree = call_tree(&lines, &[Some(aa), None], |_| true, Some(8));
         assert_eq!(tree.iter().filter(|f| f.marked).map(|f| f.kind.as_str()).collect::<Vec<_>>(), ["transaction 0"]);
+    }
+
+    /// A blockchain test's trace: no summary lines. A transfer to an account without code leaves no
+    /// step; a jump back to pc 0 stays in its transaction.
+    #[test]
+    fn without_summary_lines_transactions_start_at_depth_one_pc_zero() {
+        let (eoa, aa, bb) =
+            (Address::with_last_byte(0xee), Address::with_last_byte(0xaa), Address::with_last_byte(0xbb));
+        let lines = parse(&[
+            step(0, 0x5b, "JUMPDEST", 1, 1000, &[]),
+            step(1, 0x56, "JUMP", 1, 999, &["0x0"]),
+            step(0, 0x5b, "JUMPDEST", 1, 990, &[]),
+            step(2, 0x00, "STOP", 1, 989, &[]),
+            step(0, 0x60, "PUSH1", 1, 500, &[]),
+            step(2, 0x01, "ADD", 1, 2, &["0x1"]).replace('}', r#","error":"OutOfGas"}"#),
+        ]);
+        let tree = call_tree(&lines, &[Some(eoa), Some(aa), Some(bb)], |a| *a != eoa, Some(5));
+        let roots: Vec<(&str, Option<Address>, Option<(usize, usize)>, &str)> =
+            tree.iter().map(|f| (f.kind.as_str(), f.code, f.steps, f.end.as_str())).collect();
+        assert_eq!(
+            roots,
+            vec![
+                ("transaction 0", Some(aa), Some((0, 3)), "STOP"),
+                ("transaction 1", Some(bb), Some((4, 5)), "ADD: OutOfGas"),
+            ],
+            "the transfer to the account without code is not among the traced transactions"
+        );
+        assert!(tree[1].marked);
+        let view = rule_view("explained(halt-order)", &lines).unwrap();
+        assert_eq!(view.facts.len(), 2, "{:?}", view.facts);
+        assert!(view.facts[1].starts_with("transaction 1: ") && view.facts[1].contains("OutOfGas"));
+        // When the count does not add up, the recipients are not guessed.
+        let tree = call_tree(&lines, &[Some(aa)], |_| true, None);
+        assert!(tree.iter().all(|f| f.code.is_none() && f.kind.starts_with("traced transaction ")));
     }
 
     #[test]
@@ -681,7 +765,7 @@ mod tests {
         let lines = parse(&two_transactions());
         let mut pre = BTreeMap::new();
         pre.insert(aa, code);
-        let tree = call_tree(&lines, &[Some(aa), None], Some(0));
+        let tree = call_tree(&lines, &[Some(aa), None], |_| true, Some(0));
         let listed = listings(&tree, &lines, Some(0), &pre);
         assert_eq!(listed.len(), 1, "0xbb has no code in the pre-state");
         let rows = &listed[0].rows;
