@@ -727,8 +727,8 @@ mod tests {
             step(2, 0x01, "ADD", 1, 2, &["0x1"]).replace('}', r#","error":"OutOfGas"}"#),
         ]);
         let tree = call_tree(&lines, &[Some(eoa), Some(aa), Some(bb)], |a| *a != eoa, Some(5));
-        let roots: Vec<(&str, Option<Address>, Option<(usize, usize)>, &str)> =
-            tree.iter().map(|f| (f.kind.as_str(), f.code, f.steps, f.end.as_str())).collect();
+        type Root<'a> = (&'a str, Option<Address>, Option<(usize, usize)>, &'a str);
+        let roots: Vec<Root> = tree.iter().map(|f| (f.kind.as_str(), f.code, f.steps, f.end.as_str())).collect();
         assert_eq!(
             roots,
             vec![
