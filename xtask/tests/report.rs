@@ -380,14 +380,12 @@ fn in_a_headless_browser() {
     screenshot(&case_path, "case-injected.png");
 }
 
-/// End to end: `conformance --html` writes the report of a real run, and `report --traces 1` reruns
-/// a case (made divergent in results.json) from the recorded vectors and puts both traces on its page.
-#[test]
-fn a_real_run_renders_and_a_case_page_gets_its_traces() {
-    let dir = scratch("real");
+/// `conformance --quiet --html` over a vectors folder holding only `vector` (as `file`), in a scratch
+/// folder named `name`; the run folder (`reports/latest`) and the scratch folder.
+fn html_run(name: &str, vector: &str, file: &str) -> (PathBuf, PathBuf) {
+    let dir = scratch(name);
     std::fs::create_dir_all(dir.join("vectors")).unwrap();
-    let own = concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/state/call_and_log.json");
-    std::fs::copy(own, dir.join("vectors/a.json")).unwrap();
+    std::fs::copy(vector, dir.join("vectors").join(file)).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["conformance", "--quiet", "--html", "--vectors"])
         .arg(dir.join("vectors"))
@@ -397,7 +395,15 @@ fn a_real_run_renders_and_a_case_page_gets_its_traces() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let run = dir.join("reports/latest");
+    (dir.join("reports/latest"), dir)
+}
+
+/// End to end: `conformance --html` writes the report of a real run, and `report --traces 1` reruns
+/// a case (made divergent in results.json) from the recorded vectors and puts both traces on its page.
+#[test]
+fn a_real_run_renders_and_a_case_page_gets_its_traces() {
+    let own = concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/state/call_and_log.json");
+    let (run, dir) = html_run("real", own, "a.json");
     let index = read(&run.join("index.html"));
     let mut results: Value = serde_json::from_str(&read(&run.join("results.json"))).unwrap();
     let cases = results["cases"].as_array().unwrap().len();
@@ -425,20 +431,8 @@ fn a_real_run_renders_and_a_case_page_gets_its_traces() {
 /// original beside transpiled, the first differing pc marked.
 #[test]
 fn an_explained_case_page_shows_its_rule_its_native_fact_its_call_trees_and_its_code() {
-    let dir = scratch("explained");
-    std::fs::create_dir_all(dir.join("vectors")).unwrap();
     let vector = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/out_of_gas_before_a_stack_failure.json");
-    std::fs::copy(vector, dir.join("vectors/oog.json")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["conformance", "--quiet", "--html", "--vectors"])
-        .arg(dir.join("vectors"))
-        .arg("--reports")
-        .arg(dir.join("reports"))
-        .env_remove("ETHEREUM_TESTS")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let run = dir.join("reports/latest");
+    let (run, _) = html_run("explained", vector, "oog.json");
     let results: Value = serde_json::from_str(&read(&run.join("results.json"))).unwrap();
     let case = &results["cases"][0];
     assert_eq!(case["verdict"], "explained(halt-order)");

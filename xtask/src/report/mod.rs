@@ -82,10 +82,16 @@ pub fn render(results: &Results, dir: &Path, baseline: Option<&Results>, traces:
     std::fs::create_dir_all(&cases_dir).map_err(|e| format!("cannot create {}: {e}", cases_dir.display()))?;
     let mut traced = 0;
     let mut first_ops = BTreeMap::new();
+    let vectors = std::cell::OnceCell::new();
+    let no_anatomy = if traces == 0 {
+        "Not rerun with tracing (--traces 0).".to_owned()
+    } else {
+        format!("Not rerun with tracing: only the first {traces} case pages are (--traces N).")
+    };
     for case in results.cases.iter().filter(|c| c.has_page()) {
         let anatomy = if traced < traces {
             traced += 1;
-            Some(trace::anatomy(&results.run.vectors, case))
+            Some(trace::anatomy(vectors.get_or_init(|| trace::Vectors::walk(&results.run.vectors)), case))
         } else {
             None
         };
@@ -93,12 +99,7 @@ pub fn render(results: &Results, dir: &Path, baseline: Option<&Results>, traces:
             first_ops.insert(case.id.clone(), op);
         }
         let first_op = first_ops.get(&case.id).map(String::as_str);
-        let no_anatomy = if traces == 0 {
-            "Not rerun with tracing (--traces 0).".to_owned()
-        } else {
-            format!("Not rerun with tracing: only the first {traces} case pages are (--traces N).")
-        };
-        let page = case_page(&results.run, case, first_op, anatomy, no_anatomy).render().map_err(|e| e.to_string())?;
+        let page = case_page(&results.run, case, first_op, anatomy, &no_anatomy).render().map_err(|e| e.to_string())?;
         let path = cases_dir.join(page_name(&case.id));
         std::fs::write(&path, page).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
@@ -131,11 +132,10 @@ pub fn shell_quote(word: &str) -> String {
     }
 }
 
-/// The signature a case is grouped under: the kind of its first difference (`storage`, `status`,
-/// `balance`, … as the fuzzer's `ovm_scenario::signature`), else what its message begins with.
-/// What groups a case with others on the index: the kind of its first differing field (with both
-/// halt reasons when it is the status), and the original instruction where its traces first
-/// differ when it was rerun with tracing (`first_op`).
+/// What groups a case with others on the index: the kind of its first differing field (`storage`,
+/// `balance`, … as the fuzzer's `ovm_scenario::signature`; with both halt reasons when it is the
+/// status) and the original instruction where its traces first differ when it was rerun with
+/// tracing (`first_op`), else what its message begins with.
 pub fn signature(case: &Case, first_op: Option<&str>) -> String {
     let at = first_op.map_or_else(String::new, |op| format!(" at {op}"));
     if let Some(first) = case.diff.first() {
@@ -400,7 +400,7 @@ fn case_page(
     case: &Case,
     first_op: Option<&str>,
     anatomy: Option<trace::Anatomy>,
-    no_anatomy: String,
+    no_anatomy: &str,
 ) -> CasePage {
     let mut facts = vec![
         Fact { label: "kind", value: kind_name(&case.kind) },
@@ -444,7 +444,7 @@ fn case_page(
         raw,
         capped: case.diff.len() >= 32,
         anatomy,
-        no_anatomy,
+        no_anatomy: no_anatomy.to_owned(),
     }
 }
 

@@ -23,7 +23,7 @@ use ovm_native::NativeBackend;
 use std::{
     collections::BTreeMap,
     io::Write,
-    path::Path,
+    path::PathBuf,
     sync::{Arc, Mutex},
 };
 
@@ -87,9 +87,23 @@ impl Anatomy {
     }
 }
 
+/// The vector files of the run's vectors folder (`ovm_runner::vector_files`), walked once for all
+/// the cases a report reruns.
+pub struct Vectors {
+    root: PathBuf,
+    files: Vec<(PathBuf, String)>,
+}
+
+impl Vectors {
+    pub fn walk(root: &str) -> Vectors {
+        let root = PathBuf::from(root);
+        Vectors { files: ovm_runner::vector_files(&root), root }
+    }
+}
+
 /// The anatomy of one case, or a note saying why there is none.
-pub fn anatomy(vectors: &str, case: &Case) -> Anatomy {
-    let rerun = match rerun(Path::new(vectors), case) {
+pub fn anatomy(vectors: &Vectors, case: &Case) -> Anatomy {
+    let rerun = match rerun(vectors, case) {
         Ok(rerun) => rerun,
         Err(note) => return Anatomy::note(note),
     };
@@ -127,14 +141,14 @@ struct Rerun {
     pre: BTreeMap<Address, Bytes>,
 }
 
-fn rerun(vectors: &Path, case: &Case) -> Result<Rerun, String> {
-    let files = ovm_runner::vector_files(vectors);
-    let file = files
-        .into_iter()
+fn rerun(vectors: &Vectors, case: &Case) -> Result<Rerun, String> {
+    let file = vectors
+        .files
+        .iter()
         .find(|(_, name)| *name == case.file)
-        .ok_or_else(|| format!("no trace: {} is not in {} any more", case.file, vectors.display()))?;
+        .ok_or_else(|| format!("no trace: {} is not in {} any more", case.file, vectors.root.display()))?;
     let selection = ovm_runner::Selection { filters: Vec::new(), case_id: Some(case.id.clone()), shard: None };
-    let loaded = ovm_runner::load(&[file], &selection);
+    let loaded = ovm_runner::load(std::slice::from_ref(file), &selection);
     let (native, ovm) = (Buffer::default(), Buffer::default());
     let to = |kind: &TxKind| match kind {
         TxKind::Call(address) => Some(*address),
@@ -154,7 +168,7 @@ fn rerun(vectors: &Path, case: &Case) -> Result<Rerun, String> {
         let targets = test.blocks.iter().flat_map(|b| &b.transactions).map(|t| to(&t.tx.kind)).collect();
         (targets, test.pre.iter().map(|(a, info)| (*a, info.code.clone())).collect())
     } else {
-        return Err(format!("no trace: no case has this id in {} now", vectors.display()));
+        return Err(format!("no trace: no case has this id in {} now", vectors.root.display()));
     };
     let (n, nt) = native.lines();
     let (o, ot) = ovm.lines();
