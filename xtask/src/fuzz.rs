@@ -287,9 +287,9 @@ fn crash_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// Minimizes a divergent differential input and writes it, filled, to `vectors/regressions/`.
-/// An input that is not divergent (fixed since, or an error) is written as it is, said so.
-/// Writes the minimized, filled regression vector for a crash input; its path and its size in words.
+/// Minimizes a divergent differential input and writes it, filled, to `vectors/regressions/`; its
+/// path and its size in words. An input that is not divergent (fixed since, or an error) is written
+/// as it is, said so.
 fn write_regression(root: &Path, bytes: &[u8], bounds: Bounds) -> Result<(PathBuf, String), String> {
     let scenario = Scenario::from_bytes_within(bytes, bounds);
     let finding = differential(&scenario.to_test());

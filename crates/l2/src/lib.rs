@@ -378,7 +378,6 @@ impl Chain {
         Ok(TxOutcome::Executed(Execution { status, output, gas_used: gas_used.saturating_to(), logs, physical_gas }))
     }
 
-    /// The OVM post-state, as the EM's `dump` lists it.
     /// The layer-2 state: the EM's ledger, read straight from its physical storage (the layout of
     /// `ovm_transpiler::layout::ledger`, the EM's `dump()` in Rust: a fifth of a fuzzed scenario's
     /// time was the EM's dump after every transaction). With [`testing::check_dumps`] on, the
@@ -422,7 +421,7 @@ impl Chain {
             let (balance, nonce) = (sload(field(base, A_BALANCE)), sload(field(base, A_NONCE)).saturating_to());
             let code = self.original_code(Address::from_word(B256::from(sload(field(base, A_CODE)))));
             let account = AccountState { balance, nonce, code, storage };
-            keep_if_seen(&mut post_state, address, sload(field(base, A_EXISTS)), account);
+            keep_if_seen(&mut post_state, address, !sload(field(base, A_EXISTS)).is_zero(), account);
         }
         post_state
     }
@@ -453,7 +452,6 @@ impl Chain {
                 }
             }
             let code = self.original_code(phys);
-            let exists = U256::from(exists as u8);
             keep_if_seen(&mut post_state, address, exists, AccountState { balance, nonce, code, storage });
         }
         Ok(post_state)
@@ -498,10 +496,10 @@ fn ledger_hash(x: U256, y: Option<U256>) -> U256 {
 /// Every account and key the EM ever recorded is read back: one that does not exist must have
 /// nothing left, storage included (an incarnation a destruction failed to bump), or it shows up in
 /// the post-state, where the comparator sees it.
-fn keep_if_seen(post_state: &mut PostState, address: Address, exists: U256, account: AccountState) {
+fn keep_if_seen(post_state: &mut PostState, address: Address, exists: bool, account: AccountState) {
     let leftover =
         account.balance != U256::ZERO || account.nonce != 0 || !account.code.is_empty() || !account.storage.is_empty();
-    if !exists.is_zero() || leftover {
+    if exists || leftover {
         post_state.insert(address, account);
     }
 }
@@ -535,25 +533,13 @@ mod ledger_twin {
     //! every vector of the project (state tests, OVM specs, blockchain tests, fuzz regressions).
     use super::*;
 
-    fn vector_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap().map(Result::unwrap) {
-            let path = entry.path();
-            if path.is_dir() {
-                vector_files(&path, out);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                out.push(path);
-            }
-        }
-    }
-
     #[test]
     fn the_ledger_read_from_storage_is_the_ems_dump_on_every_own_vector() {
         testing::check_dumps();
-        let mut files = Vec::new();
-        vector_files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors"), &mut files);
+        let own = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors");
         let (mut cases, mut chains) = (0, 0);
-        for path in files {
-            let file = ovm_fixture::load_vector_file(&path, &path.display().to_string());
+        for (path, name) in ovm_runner::vector_files(&own) {
+            let file = ovm_fixture::load_vector_file(&path, &name);
             for case in &file.cases {
                 let Ok(setup) = &case.setup else { continue };
                 if let Err(e) = L2Backend.run(case, setup) {

@@ -89,6 +89,21 @@ pub enum TxGas {
     Generous,
 }
 
+impl TxSpec {
+    /// The first sender calling the first contract with no value or data, at the generous limit:
+    /// what a scenario without a transaction gets.
+    pub fn call_first_contract() -> TxSpec {
+        TxSpec {
+            sender: 0,
+            kind: TxTarget::Call(Target::Contract(0)),
+            value: 0,
+            selector: 0,
+            data: vec![],
+            gas: TxGas::Generous,
+        }
+    }
+}
+
 impl TxGas {
     /// Generous is ten times what a generated program needs without recursion; a recursion burns
     /// whatever it is given (the 63/64 rule keeps it far from depth 1024 at any limit), and at 3M
@@ -178,14 +193,7 @@ impl Scenario {
             });
         }
         if self.blocks.iter().all(|b| b.transactions.is_empty()) {
-            self.blocks[0].transactions.push(TxSpec {
-                sender: 0,
-                kind: TxTarget::Call(Target::Contract(0)),
-                value: 0,
-                selector: 0,
-                data: vec![],
-                gas: TxGas::Generous,
-            });
+            self.blocks[0].transactions.push(TxSpec::call_first_contract());
         }
         self
     }
@@ -755,15 +763,7 @@ mod block_hashes {
         let program =
             Program { segments: vec![program::Segment { ops: reads, ..Default::default() }], ..Default::default() };
         let contract = Contract { code: Code::Program(program), balance: 0, storage: vec![] };
-        let call = TxSpec {
-            sender: 0,
-            kind: TxTarget::Call(Target::Contract(0)),
-            value: 0,
-            selector: 0,
-            data: vec![],
-            gas: TxGas::Generous,
-        };
-        let block = BlockSpec { transactions: vec![call], withdrawals: vec![], gap: GAP_MARK };
+        let block = BlockSpec { transactions: vec![TxSpec::call_first_contract()], withdrawals: vec![], gap: GAP_MARK };
         let scenario = Scenario { contracts: vec![contract.clone(), contract], blocks: vec![block] }.normalized();
         let test = scenario.to_test();
         assert_eq!(test.blocks.len() as u64, GAP_BLOCKS + 1);
