@@ -1,11 +1,11 @@
 //! Differential fuzzing: the bytes become a generated scenario (contracts and a sequence of blocks
-//! of transactions, `ovm_scenario`), run natively and through the ExecutionManager, compared after
-//! every transaction. A divergence or a backend error is a crash; a difference a documented rule
+//! of transactions, or one in eight a state test, `ovm_scenario`), run natively and through the
+//! ExecutionManager, compared after every transaction. A divergence or a backend error is a crash; a difference a documented rule
 //! explains is discarded and counted (`ovm-fuzz:` lines on stderr, which `cargo xtask fuzz` reads).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ovm_scenario::{differential, Bounds, Finding, Scenario};
+use ovm_scenario::{Bounds, Finding, Scenario};
 use std::sync::{
     atomic::{AtomicU64, Ordering::Relaxed},
     OnceLock,
@@ -29,7 +29,7 @@ fn bounds() -> Bounds {
 
 fuzz_target!(|data: &[u8]| {
     let scenario = Scenario::from_bytes_within(data, bounds());
-    match differential(&scenario.to_test()) {
+    match scenario.differential() {
         Finding::Equal => {}
         Finding::Explained(_) => {
             DISCARDED.fetch_add(1, Relaxed);

@@ -66,10 +66,17 @@ fn fill_file(path: &Path, root: &Path) -> Result<(String, bool), Vec<String>> {
     let name = path.strip_prefix(root).unwrap_or(path).display().to_string();
     let fail = |m: String| vec![format!("{name}: {m}")];
     let original = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-    if ovm_fixture::is_blockchain_text(&original) {
-        return crate::fill_blocks::fill_text(&original, &name);
+    fill_text(&original, &name)
+}
+
+/// Fills a vector's text, a state test or a blockchain test; `name` names it in errors. Returns
+/// the filled text and whether it equals `original`.
+pub fn fill_text(original: &str, name: &str) -> Result<(String, bool), Vec<String>> {
+    if ovm_fixture::is_blockchain_text(original) {
+        return crate::fill_blocks::fill_text(original, name);
     }
-    let mut json: Value = serde_json::from_str(&original).map_err(|e| fail(format!("not JSON: {e}")))?;
+    let fail = |m: String| vec![format!("{name}: {m}")];
+    let mut json: Value = serde_json::from_str(original).map_err(|e| fail(format!("not JSON: {e}")))?;
 
     // Placeholders, so that a freshly written vector loads.
     for entry in post_entries(&mut json) {
@@ -77,7 +84,7 @@ fn fill_file(path: &Path, root: &Path) -> Result<(String, bool), Vec<String>> {
             entry.entry(key).or_insert_with(|| Value::String(ZERO_HASH.into()));
         }
     }
-    let loaded = load_str(&json.to_string(), &name);
+    let loaded = load_str(&json.to_string(), name);
     let mut errors: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
     let backend = NativeBackend;
     for case in &loaded.cases {

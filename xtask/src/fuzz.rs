@@ -12,7 +12,7 @@
 //! fails the command. `--minimize FILE` turns a given differential input into its regression vector
 //! without fuzzing.
 
-use ovm_scenario::{differential, minimize, Bounds, Finding, Scenario};
+use ovm_scenario::{minimize, Bounds, Finding, Scenario};
 use std::{
     path::{Path, PathBuf},
     process::{Command, Stdio},
@@ -292,11 +292,11 @@ fn crash_files(dir: &Path) -> Vec<PathBuf> {
 /// as it is, said so.
 fn write_regression(root: &Path, bytes: &[u8], bounds: Bounds) -> Result<(PathBuf, String), String> {
     let scenario = Scenario::from_bytes_within(bytes, bounds);
-    let finding = differential(&scenario.to_test());
+    let finding = scenario.differential();
     let (scenario, signature, what) = match &finding {
         Finding::Divergent { signature, lines } => {
             let small = minimize(&scenario, 2_000);
-            let first = match differential(&small.to_test()) {
+            let first = match small.differential() {
                 Finding::Divergent { lines, .. } => lines.first().cloned().unwrap_or_default(),
                 _ => lines.first().cloned().unwrap_or_default(),
             };
@@ -317,7 +317,7 @@ fn write_regression(root: &Path, bytes: &[u8], bounds: Bounds) -> Result<(PathBu
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let path = dir.join(format!("{name}.json"));
     let rel = format!("vectors/regressions/{name}.json");
-    let (filled, _) = crate::fill_blocks::fill_text(&text, &rel).map_err(|errors| errors.join("\n"))?;
+    let (filled, _) = crate::fill::fill_text(&text, &rel).map_err(|errors| errors.join("\n"))?;
     std::fs::write(&path, &filled).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     let test = scenario.to_test();
     let code: usize = test.pre.values().map(|a| a.code.len()).sum();

@@ -126,6 +126,14 @@ impl L2Backend {
         Ok((outcome, profile))
     }
 
+    /// Runs a case and also returns how long its genesis took (the differential fuzzer's profile).
+    pub fn run_timed(&self, case: &Case, setup: &Setup) -> Result<(Outcome, std::time::Duration), BackendError> {
+        let clock = std::time::Instant::now();
+        let chain = Chain::genesis(case, setup)?;
+        let genesis = clock.elapsed();
+        self.run_from(chain, case, setup, None::<revm::inspector::NoOpInspector>).map(|(outcome, _)| (outcome, genesis))
+    }
+
     /// Runs a case; the transaction (not genesis or the dump) under `inspector` when there is one.
     fn run_inspected<I>(
         &self,
@@ -136,7 +144,20 @@ impl L2Backend {
     where
         I: Inspector<evm::L2Context>,
     {
-        let mut chain = Chain::genesis(case, setup)?;
+        self.run_from(Chain::genesis(case, setup)?, case, setup, inspector)
+    }
+
+    /// Runs a case's transaction on its genesis `chain`, then dumps the state.
+    fn run_from<I>(
+        &self,
+        mut chain: Chain,
+        case: &Case,
+        setup: &Setup,
+        inspector: Option<I>,
+    ) -> Result<(Outcome, Option<TxHashes>), BackendError>
+    where
+        I: Inspector<evm::L2Context>,
+    {
         let (tx, request) = chain.transact(setup, inspector)?;
         let hashes = request.and_then(|request| {
             let signed = signed_transaction(case, setup)?;

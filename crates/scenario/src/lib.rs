@@ -10,9 +10,14 @@
 //! fuzzer, and [`Scenario::to_json`] writes it in the project's hand-written blockchain-test format
 //! for `cargo xtask fill`, so that `cargo xtask conformance --vectors FILE` replays it.
 //!
-//! [`differential`] runs a test natively and through the OVM and judges it with the conformance
-//! suite's comparator; [`minimize`] shrinks a divergent scenario while it keeps its divergence's
-//! signature.
+//! One scenario in [`STATE_TEST_EVERY`] has the [`Form::StateTest`] instead: its first transaction
+//! alone, as a state test in block [`STATE_TEST_NUMBER`] (past BLOCKHASH's window, so that all 256
+//! hashes before it exist). State tests are the path most shared vectors take (their genesis, their
+//! block hashes, their one transaction), and a chain never takes it.
+//!
+//! [`Scenario::differential`] runs a scenario natively and through the OVM and judges it with the
+//! conformance suite's comparator; [`minimize`] shrinks a divergent scenario while it keeps its
+//! divergence's signature.
 //!
 //! Architecture invariant: generation is a pure function of the bytes (the same bytes give the
 //! same scenario, the same test and the same JSON); every scenario is a valid chain.
@@ -22,7 +27,7 @@ pub mod program;
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use arbitrary::{Arbitrary, Unstructured};
 use ovm_backend::Backend;
-use ovm_fixture::{AccountInfo, Block, BlockTx, BlockchainTest, ChainExpectation, Header};
+use ovm_fixture::{AccountInfo, Block, BlockTx, BlockchainTest, Case, ChainExpectation, Header};
 use program::{Code, Compiler, Program, Target, World, MAX_RAW};
 use revm::{context::TxEnv, primitives::TxKind};
 use std::{collections::BTreeMap, sync::OnceLock};
@@ -37,11 +42,42 @@ pub const SENDERS: usize = 2;
 pub const BLOCK_GAS_LIMIT: u64 = 30_000_000;
 pub const GAS_PRICE: u64 = 10;
 
+/// One scenario in this many is a state test ([`Form::StateTest`]).
+pub const STATE_TEST_EVERY: u8 = 8;
+/// The block a state-test scenario runs in: past BLOCKHASH's window, so that the state test's
+/// genesis records all 256 hashes before it and the window's edge can be read.
+pub const STATE_TEST_NUMBER: u64 = 0x200;
+
 /// A generated scenario: the fuzzer's view (what varies), not yet a chain.
 #[derive(Arbitrary, Clone, Debug, PartialEq, Eq)]
 pub struct Scenario {
     pub contracts: Vec<Contract>,
     pub blocks: Vec<BlockSpec>,
+    /// Last, so that inputs written before it existed keep their contracts and blocks.
+    pub form: Form,
+}
+
+/// How a scenario is run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Form {
+    /// Its blocks, as a blockchain test.
+    #[default]
+    Chain,
+    /// Its first transaction alone, as a state test in block [`STATE_TEST_NUMBER`] (a normalized
+    /// state-test scenario has that one transaction).
+    StateTest,
+}
+
+impl<'a> Arbitrary<'a> for Form {
+    /// One byte: one value in [`STATE_TEST_EVERY`] is a state test; an exhausted input is a chain.
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        let byte = u8::arbitrary(u)?;
+        Ok(if byte % STATE_TEST_EVERY == STATE_TEST_EVERY - 1 { Form::StateTest } else { Form::Chain })
+    }
+
+    fn size_hint(_depth: usize) -> (usize, Option<usize>) {
+        (1, Some(1))
+    }
 }
 
 #[derive(Arbitrary, Clone, Debug, PartialEq, Eq)]
@@ -151,13 +187,17 @@ impl Scenario {
 
     /// The scenario the bytes describe, cut to `bounds` (extra contracts and transactions dropped).
     pub fn from_bytes_within(bytes: &[u8], bounds: Bounds) -> Self {
-        let scenario = Scenario::arbitrary(&mut Unstructured::new(bytes))
-            .unwrap_or_else(|_| Scenario { contracts: vec![], blocks: vec![] });
+        let scenario = Scenario::arbitrary(&mut Unstructured::new(bytes)).unwrap_or_else(|_| Scenario {
+            contracts: vec![],
+            blocks: vec![],
+            form: Form::Chain,
+        });
         scenario.normalized_within(bounds)
     }
 
     /// Within the generator's bounds: 2–6 contracts, 1–3 blocks, 1–8 transactions in all, bounded
-    /// programs, each block's gas within half its limit.
+    /// programs, each block's gas within half its limit; a state test's one block with its first
+    /// transaction alone.
     pub fn normalized(self) -> Self {
         self.normalized_within(Bounds::FULL)
     }
@@ -194,6 +234,10 @@ impl Scenario {
         }
         if self.blocks.iter().all(|b| b.transactions.is_empty()) {
             self.blocks[0].transactions.push(TxSpec::call_first_contract());
+        }
+        if self.form == Form::StateTest {
+            let first = self.blocks.iter().flat_map(|b| &b.transactions).next().cloned();
+            self.blocks = vec![BlockSpec { transactions: first.into_iter().collect(), ..BlockSpec::default() }];
         }
         self
     }
@@ -318,8 +362,8 @@ impl Scenario {
         let cfg = ovm_fixture::cancun_cfg(1);
         let header = |number: u64| Header {
             number,
-            timestamp: 12 * number,
-            coinbase: address(0xc014_ba5e),
+            timestamp: timestamp(number),
+            coinbase: coinbase(),
             base_fee: 0,
             prevrandao: B256::ZERO,
             difficulty: U256::ZERO,
@@ -368,59 +412,36 @@ impl Scenario {
         BlockchainTest::new(cfg, self.pre(&world), header(0), blocks, expect)
     }
 
-    /// The scenario in the project's hand-written blockchain-test format (`cargo xtask fill`
-    /// completes it: signatures, headers, `postState`).
+    /// The scenario in the project's hand-written format, blockchain test or state test by its
+    /// form (`cargo xtask fill` completes it: a blockchain test's signatures, headers and
+    /// `postState`, a state test's hashes).
     pub fn to_json(&self, name: &str, comment: &str) -> serde_json::Value {
+        match self.form {
+            Form::Chain => self.chain_json(name, comment),
+            Form::StateTest => self.state_test_json(name, comment),
+        }
+    }
+
+    fn chain_json(&self, name: &str, comment: &str) -> serde_json::Value {
         use serde_json::json;
         let test = self.to_test();
-        let hex = |b: &[u8]| format!("0x{}", alloy_primitives::hex::encode(b));
-        let num = |n: U256| format!("{n:#x}");
-        let pre: serde_json::Map<String, serde_json::Value> = test
-            .pre
-            .iter()
-            .map(|(a, acc)| {
-                let storage: BTreeMap<String, String> = acc.storage.iter().map(|(k, v)| (num(*k), num(*v))).collect();
-                let body = json!({
-                    "balance": num(acc.balance), "code": hex(&acc.code), "nonce": num(U256::from(acc.nonce)),
-                    "storage": storage,
-                });
-                (a.to_checksum(None), body)
-            })
-            .collect();
-        let keys: BTreeMap<Address, B256> = senders().iter().map(|(k, a)| (*a, *k)).collect();
         let blocks: Vec<serde_json::Value> = test
             .blocks
             .iter()
             .map(|block| {
-                let txs: Vec<serde_json::Value> = block
-                    .transactions
-                    .iter()
-                    .map(|t| {
-                        let tx = &t.tx;
-                        let to = match tx.kind {
-                            TxKind::Call(to) => to.to_checksum(None),
-                            TxKind::Create => String::new(),
-                        };
-                        json!({
-                            "nonce": num(U256::from(tx.nonce)), "gasPrice": num(U256::from(tx.gas_price)),
-                            "gasLimit": num(U256::from(tx.gas_limit)), "to": to, "value": num(tx.value),
-                            "data": hex(&tx.data), "sender": tx.caller.to_checksum(None),
-                            "secretKey": keys[&tx.caller].to_string(),
-                        })
-                    })
-                    .collect();
+                let txs: Vec<serde_json::Value> = block.transactions.iter().map(|t| tx_json(&t.tx)).collect();
                 let withdrawals: Vec<serde_json::Value> = block
                     .withdrawals
                     .iter()
                     .map(|w| {
                         json!({
-                            "index": num(U256::from(w.index)), "validatorIndex": "0x00",
-                            "address": w.address.to_checksum(None), "amount": num(U256::from(w.amount_gwei)),
+                            "index": num(w.index), "validatorIndex": "0x00",
+                            "address": w.address.to_checksum(None), "amount": num(w.amount_gwei),
                         })
                     })
                     .collect();
                 json!({
-                    "blockHeader": { "timestamp": num(U256::from(block.header.timestamp)) },
+                    "blockHeader": { "timestamp": num(block.header.timestamp) },
                     "transactions": txs,
                     "withdrawals": withdrawals,
                 })
@@ -428,7 +449,7 @@ impl Scenario {
             .collect();
         let genesis = json!({
             "coinbase": test.genesis.coinbase.to_checksum(None),
-            "gasLimit": num(U256::from(BLOCK_GAS_LIMIT)),
+            "gasLimit": num(BLOCK_GAS_LIMIT),
             "baseFeePerGas": "0x00",
             "timestamp": "0x00",
             "number": "0x00",
@@ -437,10 +458,65 @@ impl Scenario {
         json!({ name: {
             "_info": { "comment": comment, "scenario": format!("{self:?}") },
             "network": "Cancun",
-            "pre": pre,
+            "pre": pre_json(&test.pre),
             "genesisBlockHeader": genesis,
             "blocks": blocks,
         }})
+    }
+
+    /// The state test of a [`Form::StateTest`] scenario (of any scenario: its first transaction),
+    /// its hashes zero until `cargo xtask fill` records them.
+    fn state_test_json(&self, name: &str, comment: &str) -> serde_json::Value {
+        use serde_json::json;
+        let world = self.world();
+        let transactions = self.transactions(&world);
+        let tx = transactions.iter().flatten().next().expect("a normalized scenario has a transaction");
+        // A state test lists its transaction's variants: one of each here.
+        let mut tx = tx_json(tx);
+        for key in ["data", "gasLimit", "value"] {
+            tx[key] = json!([tx[key].take()]);
+        }
+        let zero = B256::ZERO.to_string();
+        json!({ name: {
+            "_info": { "comment": comment, "scenario": format!("{self:?}") },
+            "env": {
+                "currentCoinbase": coinbase().to_checksum(None),
+                "currentDifficulty": "0x00",
+                "currentGasLimit": num(BLOCK_GAS_LIMIT),
+                "currentNumber": num(STATE_TEST_NUMBER),
+                "currentTimestamp": num(timestamp(STATE_TEST_NUMBER)),
+                "currentBaseFee": "0x00",
+                "currentRandom": zero,
+                "currentExcessBlobGas": "0x00",
+            },
+            "pre": pre_json(&self.pre(&world)),
+            "transaction": tx,
+            "post": { "Cancun": [{ "indexes": { "data": 0, "gas": 0, "value": 0 }, "hash": zero, "logs": zero }] },
+        }})
+    }
+
+    /// A [`Form::StateTest`] scenario's state test, loaded as the suite loads a vector.
+    pub fn state_test_case(&self) -> Result<Case, String> {
+        let text = self.state_test_json("scenario", "").to_string();
+        let mut loaded = ovm_fixture::load_str(&text, "scenario.json");
+        if let Some(error) = loaded.errors.first() {
+            return Err(error.to_string());
+        }
+        match (loaded.cases.pop(), loaded.cases.is_empty()) {
+            (Some(case), true) => Ok(case),
+            _ => Err("the scenario's state test is not one case".into()),
+        }
+    }
+
+    /// The scenario's differential run, by its form.
+    pub fn differential(&self) -> Finding {
+        match self.form {
+            Form::Chain => differential_chain(&self.to_test()),
+            Form::StateTest => match self.state_test_case() {
+                Ok(case) => differential_state(&case),
+                Err(e) => Finding::Error(format!("state test: {e}")),
+            },
+        }
     }
 
     /// Smaller scenarios to try, the most aggressive first: fewer blocks, transactions, withdrawals,
@@ -549,7 +625,7 @@ pub enum Finding {
 }
 
 /// Runs `test` natively and through the OVM, compared after every transaction.
-pub fn differential(test: &BlockchainTest) -> Finding {
+pub fn differential_chain(test: &BlockchainTest) -> Finding {
     let native = match ovm_native::NativeBackend.run_blocks(test) {
         Ok(outcome) => outcome,
         Err(e) => return Finding::Error(format!("native: {e}")),
@@ -559,6 +635,32 @@ pub fn differential(test: &BlockchainTest) -> Finding {
         Err(e) => return Finding::Error(format!("ovm: {e}")),
     };
     let (verdict, lines) = ovm_conformance::compare_chains(&native, &ovm);
+    finding(verdict, lines)
+}
+
+/// Runs a state test natively and through the OVM, compared.
+pub fn differential_state(case: &Case) -> Finding {
+    let setup = match &case.setup {
+        Ok(setup) => setup,
+        Err(problem) => return Finding::Error(format!("state test: {problem:?}")),
+    };
+    let native = match ovm_native::NativeBackend.run(case, setup) {
+        Ok(outcome) => outcome,
+        Err(e) => return Finding::Error(format!("native: {e}")),
+    };
+    let ovm = match ovm_l2::L2Backend.run(case, setup) {
+        Ok(outcome) => outcome,
+        Err(e) => return Finding::Error(format!("ovm: {e}")),
+    };
+    compare_state(&native, &ovm)
+}
+
+fn compare_state(native: &ovm_backend::Outcome, ovm: &ovm_backend::Outcome) -> Finding {
+    let differences = ovm_compare::compare(native, ovm);
+    finding(ovm_compare::verdict(&differences), differences.iter().map(ToString::to_string).collect())
+}
+
+fn finding(verdict: ovm_compare::Verdict, lines: Vec<String>) -> Finding {
     match verdict {
         ovm_compare::Verdict::Equal => Finding::Equal,
         ovm_compare::Verdict::Explained(rule) => Finding::Explained(rule.name().to_owned()),
@@ -586,33 +688,40 @@ pub fn profile(bytes: &[u8], bounds: Bounds) -> Result<(Finding, Phases, (usize,
     use std::time::Instant;
     let clock = Instant::now();
     let scenario = Scenario::from_bytes_within(bytes, bounds);
-    let test = scenario.to_test();
-    let generation = clock.elapsed();
-    let size = (scenario.contracts.len(), test.transaction_count());
-    let clock = Instant::now();
-    let native = ovm_native::NativeBackend.run_blocks(&test).map_err(|e| e.to_string())?;
-    let native_time = clock.elapsed();
-    let clock = Instant::now();
-    let (ovm, ovm_genesis) = ovm_l2::L2Backend.run_blocks_timed(&test).map_err(|e| e.to_string())?;
-    let ovm_time = clock.elapsed();
-    let clock = Instant::now();
-    let (verdict, lines) = ovm_conformance::compare_chains(&native, &ovm);
-    let compare = clock.elapsed();
-    let finding = match verdict {
-        ovm_compare::Verdict::Equal => Finding::Equal,
-        ovm_compare::Verdict::Explained(rule) => Finding::Explained(rule.name().to_owned()),
-        ovm_compare::Verdict::Divergent => {
-            Finding::Divergent { signature: signature(lines.first().map_or("", String::as_str)), lines }
+    let mut phases = Phases::default();
+    let finding = match scenario.form {
+        Form::Chain => {
+            let test = scenario.to_test();
+            phases.generation = clock.elapsed();
+            let clock = Instant::now();
+            let native = ovm_native::NativeBackend.run_blocks(&test).map_err(|e| e.to_string())?;
+            phases.native = clock.elapsed();
+            let clock = Instant::now();
+            let (ovm, ovm_genesis) = ovm_l2::L2Backend.run_blocks_timed(&test).map_err(|e| e.to_string())?;
+            (phases.ovm_genesis, phases.ovm_execution) = (ovm_genesis, clock.elapsed().saturating_sub(ovm_genesis));
+            let clock = Instant::now();
+            let (verdict, lines) = ovm_conformance::compare_chains(&native, &ovm);
+            phases.compare = clock.elapsed();
+            finding(verdict, lines)
+        }
+        Form::StateTest => {
+            let case = scenario.state_test_case()?;
+            let setup = case.setup.as_ref().map_err(|problem| format!("state test: {problem:?}"))?;
+            phases.generation = clock.elapsed();
+            let clock = Instant::now();
+            let native = ovm_native::NativeBackend.run(&case, setup).map_err(|e| e.to_string())?;
+            phases.native = clock.elapsed();
+            let clock = Instant::now();
+            let (ovm, ovm_genesis) = ovm_l2::L2Backend.run_timed(&case, setup).map_err(|e| e.to_string())?;
+            (phases.ovm_genesis, phases.ovm_execution) = (ovm_genesis, clock.elapsed().saturating_sub(ovm_genesis));
+            let clock = Instant::now();
+            let found = compare_state(&native, &ovm);
+            phases.compare = clock.elapsed();
+            found
         }
     };
-    let phases = Phases {
-        generation,
-        native: native_time,
-        ovm_genesis,
-        ovm_execution: ovm_time.saturating_sub(ovm_genesis),
-        compare,
-    };
-    Ok((finding, phases, size))
+    let transactions = scenario.blocks.iter().map(|b| b.transactions.len()).sum();
+    Ok((finding, phases, (scenario.contracts.len(), transactions)))
 }
 
 /// The kind of a difference line, without where it is and what the values are:
@@ -626,7 +735,7 @@ pub fn signature(line: &str) -> String {
 /// Shrinks a scenario whose differential run is divergent, greedily, keeping each smaller scenario
 /// that is still divergent with the same signature. At most `budget` runs.
 pub fn minimize(scenario: &Scenario, budget: usize) -> Scenario {
-    let Finding::Divergent { signature: wanted, .. } = differential(&scenario.to_test()) else {
+    let Finding::Divergent { signature: wanted, .. } = scenario.differential() else {
         return scenario.clone();
     };
     let mut best = scenario.clone();
@@ -637,7 +746,7 @@ pub fn minimize(scenario: &Scenario, budget: usize) -> Scenario {
                 break 'outer;
             }
             runs += 1;
-            if let Finding::Divergent { signature, .. } = differential(&candidate.to_test()) {
+            if let Finding::Divergent { signature, .. } = candidate.differential() {
                 if signature == wanted {
                     best = candidate;
                     continue 'outer;
@@ -647,6 +756,54 @@ pub fn minimize(scenario: &Scenario, budget: usize) -> Scenario {
         break;
     }
     best
+}
+
+fn coinbase() -> Address {
+    address(0xc014_ba5e)
+}
+
+fn timestamp(number: u64) -> u64 {
+    12 * number
+}
+
+fn hex(bytes: &[u8]) -> String {
+    format!("0x{}", alloy_primitives::hex::encode(bytes))
+}
+
+fn num<T>(n: T) -> String
+where
+    U256: alloy_primitives::ruint::UintTryFrom<T>,
+{
+    format!("{:#x}", U256::from(n))
+}
+
+/// Accounts in the fixture formats' shape, keyed by checksummed address.
+fn pre_json(pre: &BTreeMap<Address, AccountInfo>) -> serde_json::Map<String, serde_json::Value> {
+    pre.iter()
+        .map(|(a, acc)| {
+            let storage: BTreeMap<String, String> = acc.storage.iter().map(|(k, v)| (num(*k), num(*v))).collect();
+            let body = serde_json::json!({
+                "balance": num(acc.balance), "code": hex(&acc.code), "nonce": num(acc.nonce), "storage": storage,
+            });
+            (a.to_checksum(None), body)
+        })
+        .collect()
+}
+
+/// A transaction in the hand-written blockchain-test format (a state test lists `data`,
+/// `gasLimit` and `value`), signed by the sender's key.
+fn tx_json(tx: &TxEnv) -> serde_json::Value {
+    let key =
+        senders().iter().find(|(_, a)| *a == tx.caller).map(|(k, _)| *k).expect("scenarios are sent by senders()");
+    let to = match tx.kind {
+        TxKind::Call(to) => to.to_checksum(None),
+        TxKind::Create => String::new(),
+    };
+    serde_json::json!({
+        "nonce": num(tx.nonce), "gasPrice": num(tx.gas_price), "gasLimit": num(tx.gas_limit), "to": to,
+        "value": num(tx.value), "data": hex(&tx.data), "sender": tx.caller.to_checksum(None),
+        "secretKey": key.to_string(),
+    })
 }
 
 fn address(n: u64) -> Address {
@@ -764,19 +921,83 @@ mod block_hashes {
             Program { segments: vec![program::Segment { ops: reads, ..Default::default() }], ..Default::default() };
         let contract = Contract { code: Code::Program(program), balance: 0, storage: vec![] };
         let block = BlockSpec { transactions: vec![TxSpec::call_first_contract()], withdrawals: vec![], gap: GAP_MARK };
-        let scenario = Scenario { contracts: vec![contract.clone(), contract], blocks: vec![block] }.normalized();
+        let scenario = Scenario { contracts: vec![contract.clone(), contract], blocks: vec![block], form: Form::Chain }
+            .normalized();
         let test = scenario.to_test();
         assert_eq!(test.blocks.len() as u64, GAP_BLOCKS + 1);
         let native = ovm_native::NativeBackend.run_blocks(&test).unwrap();
         let state = &native.blocks.last().unwrap().post_state[&scenario.world().contracts[0]];
         let hashes: Vec<U256> = state.storage.values().copied().collect();
         assert_eq!(hashes.len(), 2, "two non-zero hashes (255 and 256 back), the third 0: {hashes:?}");
-        assert_eq!(differential(&test), Finding::Equal);
+        assert_eq!(differential_chain(&test), Finding::Equal);
         // Without the gap, every read is below block 0: nothing is stored.
         let mut short = scenario.clone();
         short.blocks[0].gap = 0;
         assert!(short.shrink_candidates().iter().all(|s| s.blocks.iter().all(|b| b.gap == 0)));
         assert!(scenario.shrink_candidates().contains(&short), "the minimizer tries without the gap");
+    }
+
+    /// The same reads in a state-test scenario, whose block is past the window: the state test's
+    /// genesis records the 256 hashes before it, the edge included, and the OVM agrees.
+    #[test]
+    fn a_state_test_reads_the_whole_blockhash_window_and_the_ovm_agrees() {
+        let reads = [BlocksBack::Window255, BlocksBack::Window256, BlocksBack::Window257]
+            .map(|back| Op::Context(Context::BlockHash(back)))
+            .to_vec();
+        let program =
+            Program { segments: vec![program::Segment { ops: reads, ..Default::default() }], ..Default::default() };
+        let contract = Contract { code: Code::Program(program), balance: 0, storage: vec![] };
+        let block = BlockSpec { transactions: vec![TxSpec::call_first_contract()], ..BlockSpec::default() };
+        let scenario =
+            Scenario { contracts: vec![contract.clone(), contract], blocks: vec![block], form: Form::StateTest };
+        let case = scenario.state_test_case().unwrap();
+        let setup = case.setup.as_ref().unwrap();
+        assert_eq!(setup.block.number, U256::from(STATE_TEST_NUMBER));
+        let native = ovm_native::NativeBackend.run(&case, setup).unwrap();
+        let state = &native.post_state[&scenario.world().contracts[0]];
+        let hashes: Vec<U256> = state.storage.values().copied().collect();
+        assert_eq!(hashes.len(), 2, "two non-zero hashes (255 and 256 back), the third 0: {hashes:?}");
+        assert_eq!(scenario.differential(), Finding::Equal);
+    }
+}
+
+#[cfg(test)]
+mod state_test_form {
+    use super::*;
+
+    /// One scenario in about eight is a state test: its first transaction alone, in block 0x200,
+    /// loaded as the suite loads a vector, equal through the OVM.
+    #[test]
+    fn one_scenario_in_eight_runs_its_first_transaction_as_a_state_test() {
+        let mut state_tests = 0;
+        for seed in 0..400u64 {
+            let input = XorShift((seed + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)).bytes(1024);
+            let scenario = Scenario::from_bytes(&input);
+            if scenario.form != Form::StateTest {
+                continue;
+            }
+            state_tests += 1;
+            let chain = Scenario { form: Form::Chain, ..Scenario::arbitrary(&mut Unstructured::new(&input)).unwrap() };
+            let first = chain.normalized().blocks.into_iter().flat_map(|b| b.transactions).next().unwrap();
+            assert_eq!(scenario.blocks, vec![BlockSpec { transactions: vec![first], ..BlockSpec::default() }]);
+            let json = scenario.to_json("t", "");
+            assert_eq!(json["t"]["env"]["currentNumber"], "0x200", "{json}");
+            assert_eq!(json["t"]["post"]["Cancun"].as_array().map(Vec::len), Some(1));
+            let case = scenario.state_test_case().unwrap();
+            assert!(case.setup.is_ok(), "{:?}", case.setup);
+            if state_tests <= 12 {
+                assert_eq!(scenario.differential(), Finding::Equal, "seed {seed}: {scenario:?}");
+            }
+        }
+        assert!((25..=75).contains(&state_tests), "{state_tests} state tests in 400 scenarios");
+    }
+
+    /// An input that ends before the form's byte is a chain: inputs written before state tests
+    /// existed keep their meaning.
+    #[test]
+    fn an_exhausted_input_is_a_chain() {
+        assert_eq!(Scenario::from_bytes(&[]).form, Form::Chain);
+        assert_eq!(Scenario::from_bytes(&[7; 3]).form, Form::Chain);
     }
 }
 
@@ -794,7 +1015,7 @@ mod differential_smoke {
         for seed in 0..n {
             let input = XorShift((seed as u64 + 1).wrapping_mul(0x2545_f491_4f6c_dd1d)).bytes(1024);
             let scenario = Scenario::from_bytes(&input);
-            match differential(&scenario.to_test()) {
+            match scenario.differential() {
                 Finding::Equal => *findings.entry("equal".to_owned()).or_insert(0) += 1,
                 other => {
                     println!("seed {seed}: {other:?}");
