@@ -144,11 +144,16 @@ impl Stats {
     }
 }
 
+/// A target's working corpus, where libFuzzer adds what it finds (`/TARGET` under it).
+pub const WORKING_CORPUS: &str = "target/fuzz-corpus";
+/// Crash inputs (`/TARGET` under it).
+pub const ARTIFACTS: &str = "fuzz/artifacts";
+
 /// Runs one target; whether it crashed.
 fn campaign(root: &Path, target: &str, time: u64, jobs: u64, sanitizer: &str, bounds: Bounds) -> Result<bool, String> {
-    let corpus = root.join("target/fuzz-corpus").join(target);
+    let corpus = root.join(WORKING_CORPUS).join(target);
     let seeds = root.join("fuzz/corpus").join(target);
-    let artifacts = root.join("fuzz/artifacts").join(target);
+    let artifacts = root.join(ARTIFACTS).join(target);
     for dir in [&corpus, &artifacts] {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
@@ -405,4 +410,47 @@ fn profile(n: usize, corpus: Option<&Path>, bounds: Bounds) -> Result<(), String
     report("2-4 contracts, 1-3 transactions", &|(c, t)| (2..=4).contains(c) && (1..=3).contains(t));
     println!("wall time {:.1}s", wall.as_secs_f64());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ovm_native::NativeBackend;
+    use ovm_runner::CaseStatus;
+    use ovm_scenario::{Form, XorShift};
+
+    /// A reproducer is written in its scenario's form (a blockchain test, or a state test), filled:
+    /// it loads as the suite loads a vector, the native run meets its recorded hashes, and filling
+    /// it again changes nothing.
+    #[test]
+    fn a_reproducer_is_written_filled_in_its_scenarios_form() {
+        let root = std::env::temp_dir().join(format!("ovm-xtask-regression-{}", std::process::id()));
+        for form in [Form::Chain, Form::StateTest] {
+            let input = (1u64..)
+                .map(|seed| XorShift(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15)).bytes(1024))
+                .find(|bytes| Scenario::from_bytes(bytes).form == form)
+                .unwrap();
+            let (path, size) = write_regression(&root, &input, Bounds::FULL).unwrap();
+            assert!(size.contains("transaction"), "{size}");
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(ovm_fixture::is_blockchain_text(&text), form == Form::Chain, "{form:?}");
+            let loaded = ovm_fixture::load_vector_file(&path, "regression.json");
+            assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+            let statuses: Vec<CaseStatus> = match form {
+                Form::Chain => loaded
+                    .chains
+                    .iter()
+                    .map(|chain| ovm_conformance::native_chain_job(&NativeBackend, chain.test.as_ref().unwrap()).status)
+                    .collect(),
+                Form::StateTest => loaded
+                    .cases
+                    .iter()
+                    .map(|case| ovm_conformance::native_job(&NativeBackend, case, case.setup.as_ref().unwrap()).status)
+                    .collect(),
+            };
+            assert_eq!(statuses, vec![CaseStatus::Pass], "{form:?}");
+            assert!(crate::fill::fill_text(&text, "regression.json").unwrap().1, "{form:?}: filled twice differs");
+        }
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }

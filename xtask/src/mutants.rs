@@ -403,8 +403,21 @@ fn reset_tree(tree: &Path, base: &str) -> Result<(), String> {
     git_output(tree, &["reset", "--quiet", "--hard", base])?;
     // Keep the pinned solc (a symlink to the project's node_modules is not ignored as a directory).
     git_output(tree, &["clean", "-fdq", "-e", "contracts/node_modules"])?;
+    // Ignored by git, so kept by the clean: without this, a mutant's fuzzing would start from the
+    // corpus grown on earlier mutants, not from the committed seeds, and see their crashes.
+    for grown in FUZZ_STATE {
+        match fs::remove_dir_all(tree.join(grown)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(format!("cannot remove {}: {e}", tree.join(grown).display()))
+            }
+            _ => {}
+        }
+    }
     Ok(())
 }
+
+/// What `cargo xtask fuzz` leaves in a tree: the working corpora and crash artifacts.
+const FUZZ_STATE: [&str; 2] = [crate::fuzz::WORKING_CORPUS, crate::fuzz::ARTIFACTS];
 
 /// The first scratch build reuses the project's compiled dependencies (a copy of its release dir).
 fn seed_target(root: &Path, target: &Path) {
@@ -557,4 +570,39 @@ fn absolute(root: &Path, p: &Path) -> PathBuf {
 
 fn file_stem(p: &Path) -> &str {
     p.file_stem().and_then(|s| s.to_str()).unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reset leaves the tree at the base commit without what fuzzing left there (ignored by git):
+    /// each mutant's fuzzing starts from the committed seeds alone.
+    #[test]
+    fn a_reset_tree_has_no_fuzzing_state_left() {
+        let tree = std::env::temp_dir().join(format!("ovm-xtask-reset-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&tree);
+        fs::create_dir_all(&tree).unwrap();
+        let git = |args: &[&str]| git_output(&tree, args).unwrap();
+        git(&["init", "--quiet"]);
+        fs::write(tree.join(".gitignore"), "target/\nfuzz/artifacts/\n").unwrap();
+        fs::write(tree.join("kept"), "committed").unwrap();
+        git(&["add", "."]);
+        git(&["-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "base"]);
+        let grown = [
+            tree.join(FUZZ_STATE[0]).join("differential/input"),
+            tree.join(FUZZ_STATE[1]).join("differential/crash-1"),
+        ];
+        for file in &grown {
+            fs::create_dir_all(file.parent().unwrap()).unwrap();
+            fs::write(file, "x").unwrap();
+        }
+        fs::write(tree.join("kept"), "patched").unwrap();
+        reset_tree(&tree, "HEAD").unwrap();
+        assert_eq!(fs::read_to_string(tree.join("kept")).unwrap(), "committed");
+        for file in &grown {
+            assert!(!file.exists(), "{} survived the reset", file.display());
+        }
+        fs::remove_dir_all(&tree).unwrap();
+    }
 }
