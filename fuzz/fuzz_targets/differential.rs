@@ -5,13 +5,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ovm_scenario::{Bounds, Finding, Scenario};
+use ovm_scenario::{Bounds, Finding, Form, Scenario};
 use std::sync::{
     atomic::{AtomicU64, Ordering::Relaxed},
     OnceLock,
 };
 
 static SCENARIOS: AtomicU64 = AtomicU64::new(0);
+static STATE_TESTS: AtomicU64 = AtomicU64::new(0);
 static DISCARDED: AtomicU64 = AtomicU64::new(0);
 
 /// `OVM_SCENARIO_BOUNDS` (`full`, the default, or `small`: `cargo xtask fuzz --scenarios`); a crash
@@ -29,6 +30,9 @@ fn bounds() -> Bounds {
 
 fuzz_target!(|data: &[u8]| {
     let scenario = Scenario::from_bytes_within(data, bounds());
+    if scenario.form == Form::StateTest {
+        STATE_TESTS.fetch_add(1, Relaxed);
+    }
     match scenario.differential() {
         Finding::Equal => {}
         Finding::Explained(_) => {
@@ -41,6 +45,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let n = SCENARIOS.fetch_add(1, Relaxed) + 1;
     if n.is_power_of_two() || n.is_multiple_of(10_000) {
-        eprintln!("ovm-fuzz: scenarios {n}, discarded-by-rule {}", DISCARDED.load(Relaxed));
+        let (state_tests, discarded) = (STATE_TESTS.load(Relaxed), DISCARDED.load(Relaxed));
+        eprintln!("ovm-fuzz: scenarios {n}, state-tests {state_tests}, discarded-by-rule {discarded}");
     }
 });

@@ -12,7 +12,7 @@
 //! fails the command. `--minimize FILE` turns a given differential input into its regression vector
 //! without fuzzing.
 
-use ovm_scenario::{minimize, Bounds, Finding, Scenario};
+use ovm_scenario::{minimize, Bounds, Finding, Form, Scenario};
 use std::{
     path::{Path, PathBuf},
     process::{Command, Stdio},
@@ -124,6 +124,7 @@ struct Stats {
     per_second: Option<u64>,
     coverage: Option<u64>,
     scenarios: Option<u64>,
+    state_tests: Option<u64>,
     discarded: Option<u64>,
 }
 
@@ -136,6 +137,7 @@ impl Stats {
             self.per_second = number(rest);
         } else if let Some(rest) = line.strip_prefix("ovm-fuzz: scenarios ") {
             self.scenarios = number(rest);
+            self.state_tests = rest.split("state-tests ").nth(1).and_then(number);
             self.discarded = rest.split("discarded-by-rule ").nth(1).and_then(number);
         }
         if let Some(rest) = line.split(" cov: ").nth(1) {
@@ -235,7 +237,11 @@ fn campaign(root: &Path, target: &str, time: u64, jobs: u64, sanitizer: &str, bo
         show(stats.per_second),
         show(stats.coverage),
         match stats.scenarios {
-            Some(n) => format!(", {n} scenarios, {} discarded by a documented rule", show(stats.discarded)),
+            Some(n) => format!(
+                ", {n} scenarios ({} as state tests), {} discarded by a documented rule",
+                show(stats.state_tests),
+                show(stats.discarded)
+            ),
             None => String::new(),
         }
     );
@@ -360,10 +366,10 @@ fn profile(n: usize, corpus: Option<&Path>, bounds: Bounds) -> Result<(), String
             inputs
         }
     };
-    let mut rows: Vec<(ovm_scenario::Phases, (usize, usize))> = Vec::with_capacity(n);
+    let mut rows: Vec<(ovm_scenario::Phases, Scenario)> = Vec::with_capacity(n);
     let started = Instant::now();
     for input in &inputs {
-        let (finding, phases, size) = ovm_scenario::profile(input, bounds)?;
+        let (finding, phases, scenario) = ovm_scenario::profile(input, bounds)?;
         match finding {
             Finding::Divergent { lines, .. } => {
                 return Err(format!("a profiled scenario diverges: {}", lines.join("; ")))
@@ -371,10 +377,10 @@ fn profile(n: usize, corpus: Option<&Path>, bounds: Bounds) -> Result<(), String
             Finding::Error(e) => return Err(format!("a profiled scenario errs: {e}")),
             Finding::Equal | Finding::Explained(_) => {}
         }
-        rows.push((phases, size));
+        rows.push((phases, scenario));
     }
     let wall = started.elapsed();
-    let report = |name: &str, keep: &dyn Fn(&(usize, usize)) -> bool| {
+    let report = |name: &str, keep: &dyn Fn(&Scenario) -> bool| {
         let chosen: Vec<&ovm_scenario::Phases> = rows.iter().filter(|(_, s)| keep(s)).map(|(p, _)| p).collect();
         if chosen.is_empty() {
             return;
@@ -406,8 +412,14 @@ fn profile(n: usize, corpus: Option<&Path>, bounds: Bounds) -> Result<(), String
             );
         }
     };
+    let small = |s: &Scenario| {
+        let transactions: usize = s.blocks.iter().map(|b| b.transactions.len()).sum();
+        (2..=4).contains(&s.contracts.len()) && (1..=3).contains(&transactions)
+    };
     report("all", &|_| true);
-    report("2-4 contracts, 1-3 transactions", &|(c, t)| (2..=4).contains(c) && (1..=3).contains(t));
+    report("2-4 contracts, 1-3 transactions", &small);
+    report("  of which chains", &|s| small(s) && s.form == Form::Chain);
+    report("  of which state tests", &|s| small(s) && s.form == Form::StateTest);
     println!("wall time {:.1}s", wall.as_secs_f64());
     Ok(())
 }
@@ -417,7 +429,17 @@ mod tests {
     use super::*;
     use ovm_native::NativeBackend;
     use ovm_runner::CaseStatus;
-    use ovm_scenario::{Form, XorShift};
+    use ovm_scenario::XorShift;
+
+    #[test]
+    fn the_targets_counts_are_read_off_its_lines() {
+        let mut stats = Stats::default();
+        stats.read("ovm-fuzz: scenarios 4096, state-tests 500, discarded-by-rule 3");
+        stats.read("stat::average_exec_per_sec:     1032");
+        stats.read("#4096\tpulse  cov: 6589 ft: 20000 corp: 300/90Kb exec/s: 1000 rss: 60Mb");
+        let read = (stats.scenarios, stats.state_tests, stats.discarded, stats.per_second, stats.coverage);
+        assert_eq!(read, (Some(4096), Some(500), Some(3), Some(1032), Some(6589)));
+    }
 
     /// A reproducer is written in its scenario's form (a blockchain test, or a state test), filled:
     /// it loads as the suite loads a vector, the native run meets its recorded hashes, and filling

@@ -52,7 +52,7 @@ impl Backend for L2Backend {
     }
 
     fn run(&self, case: &Case, setup: &Setup) -> Result<Outcome, BackendError> {
-        self.run_recorded(case, setup).map(|(outcome, _)| outcome)
+        self.run_inspected(case, setup, None::<revm::inspector::NoOpInspector>).map(|(outcome, _)| outcome)
     }
 
     fn unsupported(&self, _case: &Case, setup: &Setup) -> Option<String> {
@@ -76,7 +76,13 @@ impl L2Backend {
     /// Runs a case and also returns the sequencer's record of the transaction's two hashes
     /// (none when the sequencer did not admit it, or has no signed form of it).
     pub fn run_recorded(&self, case: &Case, setup: &Setup) -> Result<(Outcome, Option<TxHashes>), BackendError> {
-        self.run_inspected(case, setup, None::<revm::inspector::NoOpInspector>)
+        let (outcome, request) = self.run_inspected(case, setup, None::<revm::inspector::NoOpInspector>)?;
+        // Signing costs as much as a small transaction's run: only here, where it is asked for.
+        let hashes = request.and_then(|request| {
+            let signed = signed_transaction(case, setup)?;
+            Some(TxHashes { original: keccak256(&signed), internal: keccak256(&request) })
+        });
+        Ok((outcome, hashes))
     }
 
     /// Runs a case writing its EIP-3155 trace in original instructions (see [`Eip3155Tracer`]),
@@ -131,40 +137,35 @@ impl L2Backend {
         let clock = std::time::Instant::now();
         let chain = Chain::genesis(case, setup)?;
         let genesis = clock.elapsed();
-        self.run_from(chain, case, setup, None::<revm::inspector::NoOpInspector>).map(|(outcome, _)| (outcome, genesis))
+        Self::run_from(chain, setup, None::<revm::inspector::NoOpInspector>).map(|(outcome, _)| (outcome, genesis))
     }
 
-    /// Runs a case; the transaction (not genesis or the dump) under `inspector` when there is one.
+    /// Runs a case, the transaction (not genesis or the dump) under `inspector` when there is one;
+    /// also returns the EM request the transaction became, if the sequencer admitted it.
     fn run_inspected<I>(
         &self,
         case: &Case,
         setup: &Setup,
         inspector: Option<I>,
-    ) -> Result<(Outcome, Option<TxHashes>), BackendError>
+    ) -> Result<(Outcome, Option<Bytes>), BackendError>
     where
         I: Inspector<evm::L2Context>,
     {
-        self.run_from(Chain::genesis(case, setup)?, case, setup, inspector)
+        Self::run_from(Chain::genesis(case, setup)?, setup, inspector)
     }
 
     /// Runs a case's transaction on its genesis `chain`, then dumps the state.
     fn run_from<I>(
-        &self,
         mut chain: Chain,
-        case: &Case,
         setup: &Setup,
         inspector: Option<I>,
-    ) -> Result<(Outcome, Option<TxHashes>), BackendError>
+    ) -> Result<(Outcome, Option<Bytes>), BackendError>
     where
         I: Inspector<evm::L2Context>,
     {
         let (tx, request) = chain.transact(setup, inspector)?;
-        let hashes = request.and_then(|request| {
-            let signed = signed_transaction(case, setup)?;
-            Some(TxHashes { original: keccak256(&signed), internal: keccak256(&request) })
-        });
         let post_state = chain.dump()?;
-        Ok((Outcome { tx, post_state }, hashes))
+        Ok((Outcome { tx, post_state }, request))
     }
 }
 
@@ -244,11 +245,27 @@ impl Chain {
         // In address order, so that the EM lists accounts (and spends physical gas) the same way on
         // every run.
         let pre: BTreeMap<_, _> = case.unit.test.pre.iter().collect();
-        let mut chain = Self::from_pre(pre, setup.block.number)?;
-        let number = setup.block.number.saturating_to::<u64>();
-        let window = number.saturating_sub(ovm_fixture::BLOCKHASH_WINDOW)..number;
+        Self::from_pre_on(Self::em_with_state_test_hashes(setup.block.number)?, pre, setup.block.number)
+    }
+
+    /// The EM alone, with the hashes a state test's environment gives the blocks before block
+    /// `number`. They are the same for every state test of that block, and recording 256 of them
+    /// costs more than a small transaction, so each thread keeps its last one to copy.
+    fn em_with_state_test_hashes(number: U256) -> Result<L2Db, BackendError> {
+        thread_local! {
+            static LAST: std::cell::RefCell<Option<(U256, L2Db)>> = const { std::cell::RefCell::new(None) };
+        }
+        let cached = LAST.with(|last| last.borrow().as_ref().filter(|(n, _)| *n == number).map(|(_, db)| db.clone()));
+        if let Some(db) = cached {
+            return Ok(db);
+        }
+        let mut chain = Self { db: Some(Self::em_only()), number };
+        let current = number.saturating_to::<u64>();
+        let window = current.saturating_sub(ovm_fixture::BLOCKHASH_WINDOW)..current;
         chain.record_block_hashes(window.map(|n| (n, state_test_block_hash(n))))?;
-        Ok(chain)
+        let db = chain.db.expect("the chain's database is always put back");
+        LAST.with(|last| *last.borrow_mut() = Some((number, db.clone())));
+        Ok(db)
     }
 
     /// The chain whose genesis is `pre`, every account's code transpiled.
@@ -256,8 +273,17 @@ impl Chain {
         pre: impl IntoIterator<Item = (&'a Address, &'a ovm_fixture::AccountInfo), IntoIter: ExactSizeIterator>,
         number: U256,
     ) -> Result<Self, BackendError> {
+        Self::from_pre_on(Self::em_only(), pre, number)
+    }
+
+    /// The chain whose genesis is `pre` on the physical state `db` (the EM, and what was recorded
+    /// in it before).
+    fn from_pre_on<'a>(
+        mut db: L2Db,
+        pre: impl IntoIterator<Item = (&'a Address, &'a ovm_fixture::AccountInfo), IntoIter: ExactSizeIterator>,
+        number: U256,
+    ) -> Result<Self, BackendError> {
         let pre = pre.into_iter();
-        let mut db = Self::em_only();
         let mut request = vec![em::OP_GENESIS];
         push_word(&mut request, U256::from(pre.len()));
         for (address, account) in pre {

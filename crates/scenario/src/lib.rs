@@ -683,8 +683,8 @@ pub struct Phases {
     pub compare: std::time::Duration,
 }
 
-/// The differential run of the scenario `bytes` describe, timed phase by phase.
-pub fn profile(bytes: &[u8], bounds: Bounds) -> Result<(Finding, Phases, (usize, usize)), String> {
+/// The differential run of the scenario `bytes` describe, timed phase by phase; and the scenario.
+pub fn profile(bytes: &[u8], bounds: Bounds) -> Result<(Finding, Phases, Scenario), String> {
     use std::time::Instant;
     let clock = Instant::now();
     let scenario = Scenario::from_bytes_within(bytes, bounds);
@@ -720,8 +720,7 @@ pub fn profile(bytes: &[u8], bounds: Bounds) -> Result<(Finding, Phases, (usize,
             found
         }
     };
-    let transactions = scenario.blocks.iter().map(|b| b.transactions.len()).sum();
-    Ok((finding, phases, (scenario.contracts.len(), transactions)))
+    Ok((finding, phases, scenario))
 }
 
 /// The kind of a difference line, without where it is and what the values are:
