@@ -1,7 +1,8 @@
 //! Differential fuzzing: the bytes become a generated scenario (contracts and a sequence of blocks
 //! of transactions, or one in eight a state test, `ovm_scenario`), run natively and through the
-//! ExecutionManager, compared after every transaction. A divergence or a backend error is a crash; a difference a documented rule
-//! explains is discarded and counted (`ovm-fuzz:` lines on stderr, which `cargo xtask fuzz` reads).
+//! ExecutionManager, compared after every transaction. A divergence or a backend error is a crash;
+//! a difference a documented rule explains is discarded and counted (`ovm-fuzz:` lines on stderr,
+//! which `cargo xtask fuzz` reads, with how many scenarios were state tests).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

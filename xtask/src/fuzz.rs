@@ -412,9 +412,9 @@ fn profile(n: usize, corpus: Option<&Path>, bounds: Bounds) -> Result<(), String
             );
         }
     };
+    // Every scenario has at least 2 contracts and a transaction.
     let small = |s: &Scenario| {
-        let transactions: usize = s.blocks.iter().map(|b| b.transactions.len()).sum();
-        (2..=4).contains(&s.contracts.len()) && (1..=3).contains(&transactions)
+        s.contracts.len() <= Bounds::SMALL.max_contracts && s.transaction_count() <= Bounds::SMALL.max_transactions
     };
     report("all", &|_| true);
     report("2-4 contracts, 1-3 transactions", &small);

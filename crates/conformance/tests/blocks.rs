@@ -1,13 +1,13 @@
 //! Every blockchain test in `vectors/blocks/` and `vectors/regressions/` (minimized differential
-//! fuzzing reproducers; the state tests among them are `ovm_vectors`') gives the same outcome natively and through the
-//! ExecutionManager after every transaction and at every block's end (`equal`), and the OVM's own
+//! fuzzing reproducers; the state tests among them are `ovm_vectors`') gives the same outcome
+//! natively and through the ExecutionManager after every transaction and at every block's end (`equal`), and the OVM's own
 //! chain meets the fixture: each block's state root, gas used and logs bloom, and the post-state.
 //! A difference is named by its block and transaction.
 
 use ovm_backend::{check_chain, Backend, ChainOutcome};
 use ovm_compare::Verdict;
 use ovm_conformance::{compare_chains, differential_chain_job};
-use ovm_fixture::{load_blockchain_file, BlockchainTest};
+use ovm_fixture::{load_blockchain_str, BlockchainTest};
 use ovm_l2::L2Backend;
 use ovm_native::NativeBackend;
 use ovm_runner::CaseStatus;
@@ -22,11 +22,12 @@ fn own_chains() -> Vec<(String, BlockchainTest)> {
     let mut tests = Vec::new();
     for path in files.iter().filter(|p| p.extension().is_some_and(|x| x == "json")) {
         let name = path.strip_prefix(&vectors).unwrap().to_string_lossy().into_owned();
-        if !ovm_fixture::is_blockchain_text(&std::fs::read_to_string(path).unwrap()) {
+        let text = std::fs::read_to_string(path).unwrap();
+        if !ovm_fixture::is_blockchain_text(&text) {
             assert!(name.starts_with("regressions"), "{name}: not a blockchain test");
             continue;
         }
-        let loaded = load_blockchain_file(path, &name);
+        let loaded = load_blockchain_str(&text, &name);
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
         for case in loaded.tests {
             let test = case.test.unwrap_or_else(|skip| panic!("{}: skipped: {}", case.id, skip.reason));

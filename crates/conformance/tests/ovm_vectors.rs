@@ -5,7 +5,7 @@
 
 use ovm_backend::{check_expectation, Backend};
 use ovm_conformance::differential_job;
-use ovm_fixture::load_file;
+use ovm_fixture::load_str;
 use ovm_l2::L2Backend;
 use ovm_native::NativeBackend;
 use ovm_runner::CaseStatus;
@@ -27,7 +27,7 @@ fn every_ovm_vector_is_equal_natively_and_through_the_execution_manager() {
             continue;
         }
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let loaded = load_file(path, &name);
+        let loaded = load_str(&text, &name);
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
         for case in &loaded.cases {
             cases += 1;

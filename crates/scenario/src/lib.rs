@@ -242,6 +242,11 @@ impl Scenario {
         self
     }
 
+    /// How many transactions the scenario sends.
+    pub fn transaction_count(&self) -> usize {
+        self.blocks.iter().map(|b| b.transactions.len()).sum()
+    }
+
     fn world(&self) -> World {
         let contracts = (0..self.contracts.len()).map(|i| address(0xc0de_0000 + i as u64)).collect();
         let programs: Vec<&Program> = self.programs();
@@ -869,10 +874,10 @@ mod tests {
             assert_eq!(a, Scenario::from_bytes(&input));
             assert!((MIN_CONTRACTS..=MAX_CONTRACTS).contains(&a.contracts.len()));
             assert!((1..=MAX_BLOCKS).contains(&a.blocks.len()));
-            let txs: usize = a.blocks.iter().map(|b| b.transactions.len()).sum();
+            let txs = a.transaction_count();
             assert!((1..=MAX_TRANSACTIONS).contains(&txs));
             let small = Scenario::from_bytes_within(&input, Bounds::SMALL);
-            let small_txs: usize = small.blocks.iter().map(|b| b.transactions.len()).sum();
+            let small_txs = small.transaction_count();
             assert!((2..=4).contains(&small.contracts.len()) && (1..=3).contains(&small_txs), "{small:?}");
             assert!(a.contracts.len() > 4 || txs > 3 || small == a, "within the small bounds, the same scenario");
             assert_eq!(a.to_json("t", ""), a.to_json("t", ""));
@@ -909,19 +914,24 @@ mod block_hashes {
     use super::*;
     use program::{BlocksBack, Context, Op};
 
-    /// One contract that stores BLOCKHASH of the blocks 255, 256 and 257 back, called in a block
-    /// after the gap: natively the first two are hashes, the third is 0, and the OVM agrees.
-    #[test]
-    fn a_gap_puts_the_blockhash_window_edge_in_reach_and_the_ovm_agrees() {
+    /// Two contracts that store BLOCKHASH of the blocks 255, 256 and 257 back, the first called
+    /// once in `block`, run as `form`.
+    fn window_reads(block: BlockSpec, form: Form) -> Scenario {
         let reads = [BlocksBack::Window255, BlocksBack::Window256, BlocksBack::Window257]
             .map(|back| Op::Context(Context::BlockHash(back)))
             .to_vec();
         let program =
             Program { segments: vec![program::Segment { ops: reads, ..Default::default() }], ..Default::default() };
         let contract = Contract { code: Code::Program(program), balance: 0, storage: vec![] };
-        let block = BlockSpec { transactions: vec![TxSpec::call_first_contract()], withdrawals: vec![], gap: GAP_MARK };
-        let scenario = Scenario { contracts: vec![contract.clone(), contract], blocks: vec![block], form: Form::Chain }
-            .normalized();
+        let block = BlockSpec { transactions: vec![TxSpec::call_first_contract()], ..block };
+        Scenario { contracts: vec![contract.clone(), contract], blocks: vec![block], form }.normalized()
+    }
+
+    /// The reads called in a block after the gap: natively the first two are hashes, the third is
+    /// 0, and the OVM agrees.
+    #[test]
+    fn a_gap_puts_the_blockhash_window_edge_in_reach_and_the_ovm_agrees() {
+        let scenario = window_reads(BlockSpec { gap: GAP_MARK, ..BlockSpec::default() }, Form::Chain);
         let test = scenario.to_test();
         assert_eq!(test.blocks.len() as u64, GAP_BLOCKS + 1);
         let native = ovm_native::NativeBackend.run_blocks(&test).unwrap();
@@ -940,15 +950,7 @@ mod block_hashes {
     /// genesis records the 256 hashes before it, the edge included, and the OVM agrees.
     #[test]
     fn a_state_test_reads_the_whole_blockhash_window_and_the_ovm_agrees() {
-        let reads = [BlocksBack::Window255, BlocksBack::Window256, BlocksBack::Window257]
-            .map(|back| Op::Context(Context::BlockHash(back)))
-            .to_vec();
-        let program =
-            Program { segments: vec![program::Segment { ops: reads, ..Default::default() }], ..Default::default() };
-        let contract = Contract { code: Code::Program(program), balance: 0, storage: vec![] };
-        let block = BlockSpec { transactions: vec![TxSpec::call_first_contract()], ..BlockSpec::default() };
-        let scenario =
-            Scenario { contracts: vec![contract.clone(), contract], blocks: vec![block], form: Form::StateTest };
+        let scenario = window_reads(BlockSpec::default(), Form::StateTest);
         let case = scenario.state_test_case().unwrap();
         let setup = case.setup.as_ref().unwrap();
         assert_eq!(setup.block.number, U256::from(STATE_TEST_NUMBER));
